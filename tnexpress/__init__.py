@@ -1,4 +1,11 @@
-"""tnexpress: deep-network architectures as tensor networks, and their entanglement."""
+"""tnexpress: deep-network architectures as tensor networks, and their entanglement.
+
+>>> import tnexpress as tx
+>>> net = tx.nets.ht(16, 2, (2, 2, 2, 2), seed=0)
+>>> A = tx.partitions.odd_even(16)
+>>> tx.min_cut(net, A).weight, tx.schmidt_rank(net, A)
+(256, 256)
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -7,6 +14,33 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from . import nets
+from . import nets, partitions
+from .contract import BudgetError, get_memory_budget, set_memory_budget
+from .graph import MinCut, min_cut
+from .schmidt import (
+    SchmidtSpectrum,
+    entropy,
+    log2_norm,
+    schmidt_rank,
+    schmidt_spectrum,
+    schmidt_values,
+)
+from .sides import open_inds
 
-__all__ = ("__version__", "nets")
+__all__ = (
+    "__version__",
+    "nets",
+    "partitions",
+    "BudgetError",
+    "get_memory_budget",
+    "set_memory_budget",
+    "MinCut",
+    "min_cut",
+    "SchmidtSpectrum",
+    "entropy",
+    "log2_norm",
+    "schmidt_rank",
+    "schmidt_spectrum",
+    "schmidt_values",
+    "open_inds",
+)

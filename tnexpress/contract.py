@@ -63,6 +63,8 @@ def set_memory_budget(nbytes: int | None) -> None:
 
 
 def _fmt_bytes(n: float) -> str:
+    if not math.isfinite(n):
+        return "more bytes than float64 can count"
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
         if n < 1024 or unit == "EiB":
             return f"{n:.3g} {unit}"
@@ -84,10 +86,10 @@ def check_size(n_elements: float, itemsize: int, *, what: str, instead: str) -> 
     instead : str
         What the caller can do instead, for the message.
     """
-    nbytes = float(n_elements) * itemsize
     budget = get_memory_budget()
-    if nbytes > budget:
+    if n_elements * itemsize > budget:  # exact for ints of any size
         log2n = math.log2(n_elements) if n_elements > 0 else 0.0
+        nbytes = 2.0 ** (log2n + math.log2(itemsize)) if log2n < 1000 else math.inf
         raise BudgetError(
             f"{what} needs {_fmt_bytes(nbytes)} (2^{log2n:.1f} entries), over the memory "
             f"budget of {_fmt_bytes(budget)}; {instead}"

@@ -1,0 +1,89 @@
+"""A network flattened to arrays and index tuples, with one terminal per open leg.
+
+Every open index ``k`` gets a terminal tensor: the identity ``delta(('open', k), k)``.
+The original tensors keep ``k``; the terminal carries the row label
+``('open', k)``. A cut through the open leg then is an ordinary cut of the
+index ``k``, and every row label sits on exactly one tensor (its terminal), even
+when ``k`` is a hyper-index (an input read by several windows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .sides import check_network, open_inds, resolve_side
+
+__all__ = ("Structure", "build_structure", "row_label")
+
+
+def row_label(ix):
+    """The label the terminal of open index ``ix`` exposes."""
+    return ("open", ix)
+
+
+@dataclass
+class Structure:
+    """Arrays, index tuples and terminals of a network and a bipartition.
+
+    Nodes ``0 .. len(tids)-1`` are the network's tensors (``tids[node]`` is the
+    quimb tensor id), the following ones are the terminals.
+    """
+
+    arrays: list
+    inputs: list[tuple]
+    tids: list
+    a_inds: tuple
+    b_inds: tuple
+    a_terminals: list[int]
+    b_terminals: list[int]
+    size: dict
+    holders: dict  # label -> list of nodes holding it (row labels excluded)
+    dtype: np.dtype
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.arrays)
+
+
+def build_structure(tn, A) -> Structure:
+    """Flatten ``tn`` (not modified) and add terminals for side ``A`` and its complement."""
+    tn = check_network(tn)
+    a_inds, b_inds = resolve_side(tn, A)
+    arrays, inputs, tids = [], [], []
+    for tid, t in tn.tensor_map.items():
+        arrays.append(t.data)
+        inputs.append(tuple(t.inds))
+        tids.append(tid)
+    size = {ix: tn.ind_size(ix) for ix in tn.ind_map}
+    dtypes = [np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype for a in arrays]
+    try:
+        dtype = np.result_type(*[np.dtype(str(d).replace("torch.", "")) for d in dtypes])
+    except TypeError:
+        dtype = np.dtype("float64")
+    a_terms, b_terms = [], []
+    for ix in a_inds + b_inds:
+        node = len(arrays)
+        arrays.append(None)  # identity, made lazily by whoever contracts
+        inputs.append((row_label(ix), ix))
+        size[row_label(ix)] = size[ix]
+        (a_terms if ix in a_inds else b_terms).append(node)
+    holders: dict = {}
+    for node, term in enumerate(inputs):
+        for ix in term:
+            if isinstance(ix, tuple) and len(ix) == 2 and ix[0] == "open":
+                continue
+            holders.setdefault(ix, []).append(node)
+    return Structure(
+        arrays=arrays,
+        inputs=inputs,
+        tids=tids,
+        a_inds=a_inds,
+        b_inds=b_inds,
+        a_terminals=a_terms,
+        b_terminals=b_terms,
+        size=size,
+        holders=holders,
+        dtype=dtype,
+    )

@@ -1,0 +1,106 @@
+"""Tensor train (matrix product state) = recurrent network (Khrulkov et al. 2018).
+
+.. math::
+
+    A_{d_1 \\dots d_N} = G^{(1)}_{d_1} G^{(2)}_{d_2} \\cdots G^{(N)}_{d_N}
+
+with ``G^{(1)}``: M x r, ``G^{(i)}``: r x M x r and ``G^{(N)}``: r x M. With
+``equal_cores=True`` the inner cores ``G^{(2)} = ... = G^{(N-1)}`` are one shared
+array (a recurrent cell applied N - 2 times).
+"""
+
+from __future__ import annotations
+
+import quimb.tensor as qtn
+
+from .._typing import Seed, WeightKind
+from ._common import SITE_TAG, WeightDrawer, as_gen_vector, check_positive_int
+from ._registry import register_family
+
+__all__ = ("tt",)
+
+
+def tt(
+    N: int,
+    M: int,
+    rank: int,
+    equal_cores: bool = False,
+    *,
+    seed: Seed = None,
+    weights: WeightKind = "normal",
+    dtype="float64",
+) -> qtn.TensorNetworkGenVector:
+    """Tensor-train (RNN) network with bond dimension ``rank``.
+
+    Parameters
+    ----------
+    N : int
+        Number of positions, >= 2.
+    M : int
+        Leg dimension (representation size), >= 1.
+    rank : int
+        TT rank ``r`` (hidden state size), >= 1.
+    equal_cores : bool
+        Share one array between all inner cores ``G_2 .. G_{N-1}``.
+    seed, weights, dtype
+        As in :func:`tnexpress.nets.cp`.
+
+    Returns
+    -------
+    quimb.tensor.TensorNetworkGenVector
+        Cores tagged ``CORE`` and ``I{i}``; bonds ``b{i}`` between cores i, i+1.
+    """
+    N = check_positive_int("N", N, minimum=2)
+    M = check_positive_int("M", M)
+    rank = check_positive_int("rank", rank)
+    if not isinstance(equal_cores, bool):
+        raise TypeError(f"equal_cores must be a bool, got {equal_cores!r}")
+    draw = WeightDrawer(seed, weights, dtype)
+    shared = draw(rank, M, rank) if equal_cores else None
+    ts = [qtn.Tensor(draw(M, rank), inds=("k0", "b0"), tags=("CORE", SITE_TAG.format(0)))]
+    for i in range(1, N - 1):
+        data = shared if equal_cores else draw(rank, M, rank)
+        ts.append(
+            qtn.Tensor(data, inds=(f"b{i-1}", f"k{i}", f"b{i}"), tags=("CORE", SITE_TAG.format(i)))
+        )
+    ts.append(
+        qtn.Tensor(draw(rank, M), inds=(f"b{N-2}", f"k{N-1}"), tags=("CORE", SITE_TAG.format(N - 1)))
+    )
+    return as_gen_vector(ts, N)
+
+
+def _tt_partitions(N, **_):
+    from .. import partitions as P
+
+    return {"left-right": P.left_right(N), "odd-even": P.odd_even(N)}
+
+
+def _tt_bound(partition, N, M, rank, equal_cores=False, **_):
+    """Generic rank = the chain's min cut (closed form per partition)."""
+    if partition == "left-right":
+        h = N // 2
+        return min(rank, M**h, M ** (N - h))
+    if partition == "odd-even":
+        # each bond between an A site and a B site is crossed; a cut picks, per
+        # site, its leg (M) or both bonds; the chain DP below is the exact min.
+        return None
+    return None
+
+
+register_family(
+    "tt",
+    tt,
+    partitions=_tt_partitions,
+    params={
+        "N": (int, 8, "number of inputs"),
+        "M": (int, 2, "leg dimension"),
+        "rank": (int, 2, "TT rank"),
+        "equal_cores": (lambda s: s.lower() in ("1", "true", "yes"), False, "share inner cores"),
+    },
+    bound=_tt_bound,
+    atlas=(
+        {"N": 12, "M": 2, "rank": 4},
+        {"N": 12, "M": 3, "rank": 4, "equal_cores": True},
+    ),
+    doc="tensor train / RNN",
+)

@@ -1,0 +1,362 @@
+"""Contract any quimb tensor network within a memory budget, sliced and in parallel.
+
+:func:`contract` is the one entry point: it finds a contraction tree through
+:func:`tnexpress.contract.contraction_tree` (path cache included), checks the
+largest intermediate against the memory budget *before* allocating anything,
+slices the tree (cotengra's ``SliceFinder``) until every intermediate fits, and
+runs the slices serially, on a :mod:`concurrent.futures` executor, on a dask
+``distributed.Client`` or on ray.
+
+Slicing
+-------
+Slicing an index ``ix`` of dimension ``d`` replaces one contraction by ``d``
+smaller ones, each with ``ix`` fixed, whose results are summed. Only inner
+indices are sliced (``allow_outer=False``), so every slice returns an array of
+the output's shape and the slices are simply summed; the output itself must
+therefore fit the budget, and if it does not no slicing can help.
+
+Parallel slices are grouped into a few tasks per worker; each task sums its own
+slices, so only one output-sized array per task travels back.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import quimb.tensor as qtn
+from autoray import get_dtype_name, infer_backend
+
+from .contract import BudgetError, _fmt_bytes, contraction_tree, get_memory_budget
+
+__all__ = ("contract", "open_inds", "plan_contraction")
+
+
+def open_inds(tn: qtn.TensorNetwork) -> tuple:
+    """The indices of ``tn`` that appear on exactly one tensor.
+
+    For a network without hyper-indices these are quimb's ``outer_inds()``.
+    With hyper-indices an index shared by two or more tensors may still be
+    meant to stay open; such indices must be named explicitly (``output_inds``).
+
+    Parameters
+    ----------
+    tn : quimb.tensor.TensorNetwork
+        Any tensor network.
+
+    Returns
+    -------
+    tuple of str
+        Lone indices, in the order quimb lists its outer indices.
+    """
+    return tuple(ix for ix in tn.outer_inds() if len(tn.ind_map[ix]) == 1)
+
+
+def _itemsize(dtype_names: Sequence[str]) -> int:
+    try:
+        return np.result_type(*dtype_names).itemsize
+    except TypeError:  # e.g. bfloat16, unknown to numpy
+        return max(
+            (np.dtype(n).itemsize if n in np.sctypeDict else 2) for n in dtype_names
+        )
+
+
+def _check_options(max_memory, slicing):
+    if max_memory is not None:
+        if isinstance(max_memory, bool) or not isinstance(max_memory, (int, float)):
+            raise TypeError(
+                f"max_memory must be a number of bytes (int) or None, got {max_memory!r}"
+            )
+        if not max_memory > 0:
+            raise ValueError(f"max_memory must be > 0 bytes, got {max_memory!r}")
+    ok = slicing == "auto" or isinstance(slicing, bool)
+    ok = ok or (isinstance(slicing, int) and slicing >= 1)
+    if not ok:
+        raise ValueError(
+            f"slicing must be 'auto', True, False or an int >= 1 (minimum number of "
+            f"slices), got {slicing!r}"
+        )
+
+
+def _as_network(tn) -> qtn.TensorNetwork:
+    if isinstance(tn, qtn.Tensor):
+        return qtn.TensorNetwork([tn], virtual=True)
+    if not isinstance(tn, qtn.TensorNetwork):
+        raise TypeError(
+            f"tn must be a quimb TensorNetwork (or Tensor), got {type(tn).__name__}"
+        )
+    return tn
+
+
+def _resolve_output(tn, output_inds) -> tuple:
+    if output_inds is None:
+        return open_inds(tn)
+    if isinstance(output_inds, str):
+        output_inds = (output_inds,)
+    output = tuple(output_inds)
+    missing = [ix for ix in output if ix not in tn.ind_map]
+    if missing:
+        raise ValueError(f"output_inds {missing!r} are not indices of tn")
+    if len(set(output)) != len(output):
+        raise ValueError(f"output_inds has repeated indices: {output!r}")
+    return output
+
+
+def plan_contraction(
+    tn: qtn.TensorNetwork,
+    output_inds: Sequence[str] | None = None,
+    *,
+    optimize=None,
+    max_memory: int | None = None,
+    slicing: bool | int | str = "auto",
+):
+    """The sliced contraction tree :func:`contract` would use, without contracting.
+
+    Parameters
+    ----------
+    tn, output_inds, optimize, max_memory, slicing
+        As for :func:`contract`.
+
+    Returns
+    -------
+    tree : cotengra.ContractionTree
+        Tree over ``tn.tensors`` (in order) to ``output``, sliced so that its
+        largest intermediate fits ``max_memory``.
+    output : tuple of str
+        The output indices.
+    itemsize : int
+        Bytes per entry of the result dtype, as used in the budget check.
+
+    Raises
+    ------
+    BudgetError
+        If the output alone exceeds the budget, or the largest intermediate does
+        and ``slicing=False``, or slicing cannot reach the budget.
+    """
+    _check_options(max_memory, slicing)
+    tn = _as_network(tn)
+    output = _resolve_output(tn, output_inds)
+    budget = get_memory_budget() if max_memory is None else int(max_memory)
+    tensors = tn.tensors
+    itemsize = _itemsize([get_dtype_name(t.data) for t in tensors])
+    size_dict = {ix: tn.ind_size(ix) for ix in tn.ind_map}
+
+    # 1. the output: no slicing can shrink it, check before any path search
+    out_entries = math.prod(size_dict[ix] for ix in output)
+    if out_entries * itemsize > budget:
+        raise BudgetError(
+            f"the output of the contraction ({len(output)} open indices) needs "
+            f"{_fmt_bytes(out_entries * itemsize)} (2^{math.log2(out_entries):.1f} entries), "
+            f"over max_memory={_fmt_bytes(budget)}; slicing cannot help: keep fewer "
+            f"indices open (output_inds), or for bipartition measures use the min-cut "
+            f"method, which never forms the dense tensor"
+        )
+
+    # 2. the tree and its largest intermediate (entries), before allocating
+    tree = contraction_tree([t.inds for t in tensors], output, size_dict, optimize=optimize)
+    target = budget // itemsize
+    min_slices = slicing if (isinstance(slicing, int) and not isinstance(slicing, bool)) else 1
+    peak = tree.max_size()
+    if peak <= target and min_slices <= 1:
+        return tree, output, itemsize
+    if slicing is False:
+        raise BudgetError(
+            f"the largest intermediate of the contraction needs {_fmt_bytes(peak * itemsize)} "
+            f"(2^{math.log2(peak):.1f} entries), over max_memory={_fmt_bytes(budget)}; "
+            f"pass slicing=True (or 'auto') to slice it into pieces that fit, raise "
+            f"max_memory, or for bipartition measures use the min-cut method"
+        )
+
+    # 3. slice inner indices until every intermediate fits (and >= min_slices)
+    tree = tree.copy()
+    for attempt in range(8):
+        before = (tree.max_size(), tree.nslices)
+        if tree.max_size() > target:
+            tree.slice_(target_size=target, allow_outer=False, seed=attempt)
+        if tree.nslices < min_slices:
+            tree.slice_(target_slices=math.ceil(min_slices / tree.nslices),
+                        allow_outer=False, seed=attempt)
+        if tree.max_size() <= target and tree.nslices >= min_slices:
+            return tree, output, itemsize
+        if (tree.max_size(), tree.nslices) == before:
+            break
+    raise BudgetError(
+        f"slicing could not bring the largest intermediate under max_memory="
+        f"{_fmt_bytes(budget)}: still {_fmt_bytes(tree.max_size() * itemsize)} "
+        f"(2^{math.log2(tree.max_size()):.1f} entries) after {tree.nslices} slices"
+        + (f" (asked for >= {min_slices})" if min_slices > 1 else "")
+        + "; raise max_memory or keep fewer indices open"
+    )
+
+
+def _contract_range(tree, arrays, start, stop, kwargs):
+    """Sum of slices ``start..stop-1`` of ``tree`` (runs on a worker)."""
+    check_zero = kwargs.get("check_zero", False)
+    parts = (tree.contract_slice(arrays, i, **kwargs) for i in range(start, stop))
+    return tree.gather_slices(parts, backend=kwargs.get("backend"), check_zero=check_zero)
+
+
+def _ranges(nslices: int, ntasks: int) -> list[tuple[int, int]]:
+    ntasks = max(1, min(nslices, ntasks))
+    edges = [round(k * nslices / ntasks) for k in range(ntasks + 1)]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def _executor_kind(executor) -> str:
+    if executor is None:
+        return "serial"
+    if isinstance(executor, concurrent.futures.Executor):
+        return "futures"
+    mod = type(executor).__module__ or ""
+    if mod.startswith("distributed") and hasattr(executor, "scatter"):
+        return "dask"
+    if getattr(executor, "__name__", None) == "ray" or (
+        hasattr(executor, "remote") and hasattr(executor, "put") and hasattr(executor, "get")
+    ):
+        return "ray"
+    raise TypeError(
+        "executor must be None, a concurrent.futures.Executor, a dask distributed.Client "
+        f"or the ray module, got {type(executor).__name__}"
+    )
+
+
+def _run_slices(tree, arrays, kwargs, executor):
+    kind = _executor_kind(executor)
+    n = tree.nslices
+    if kind == "serial" or n == 1:
+        return _contract_range(tree, arrays, 0, n, kwargs)
+
+    if kind == "futures":
+        workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+        futs = [
+            executor.submit(_contract_range, tree, arrays, a, b, kwargs)
+            for a, b in _ranges(n, 4 * workers)
+        ]
+        partials = (f.result() for f in futs)
+    elif kind == "dask":
+        workers = sum(executor.nthreads().values()) or 1
+        tree_f = executor.scatter(tree, broadcast=True)
+        arrays_f = executor.scatter(list(arrays), broadcast=True)
+        futs = [
+            executor.submit(_contract_range, tree_f, arrays_f, a, b, kwargs, pure=False)
+            for a, b in _ranges(n, 4 * workers)
+        ]
+        partials = executor.gather(futs)
+    else:  # ray
+        ray = executor
+        workers = int(ray.available_resources().get("CPU", 1)) or 1
+        remote = ray.remote(_contract_range)
+        tree_r, arrays_r = ray.put(tree), ray.put(list(arrays))
+        refs = [
+            remote.remote(tree_r, arrays_r, a, b, kwargs) for a, b in _ranges(n, 4 * workers)
+        ]
+        partials = ray.get(refs)
+    return tree.gather_slices(
+        partials, backend=kwargs.get("backend"), check_zero=kwargs.get("check_zero", False)
+    )
+
+
+def contract(
+    tn: qtn.TensorNetwork,
+    output_inds: Sequence[str] | None = None,
+    *,
+    optimize=None,
+    max_memory: int | None = None,
+    slicing: bool | int | str = "auto",
+    executor: Any = None,
+    backend: str | None = None,
+    strip_exponent: bool = False,
+):
+    """Contract a tensor network within a memory budget, sliced and optionally in parallel.
+
+    Parameters
+    ----------
+    tn : quimb.tensor.TensorNetwork
+        Any network (MPS, PEPS, builders' networks, hyper-indices allowed). It
+        is not modified.
+    output_inds : sequence of str, optional
+        Indices to keep open, in this order. Default: the indices on exactly
+        one tensor (:func:`open_inds`). With hyper-indices, an index shared by
+        several tensors that should stay open must be named here, or it is
+        summed.
+    optimize : None, str or cotengra optimizer, optional
+        Passed to :func:`tnexpress.contract.contraction_tree`; ``None`` is the
+        fast cached default.
+    max_memory : int, optional
+        Bytes any single intermediate may take. Default
+        :func:`tnexpress.contract.get_memory_budget` (half of RAM). With an
+        executor every worker holds one slice's intermediates at a time.
+    slicing : {"auto", True, False} or int, optional
+        How to treat a contraction whose largest intermediate exceeds the
+        budget:
+
+        - ``"auto"`` or ``True``: slice inner indices until it fits;
+        - ``False``: raise :class:`~tnexpress.contract.BudgetError` instead;
+        - an int ``n >= 1``: slice to fit *and* into at least ``n`` slices
+          (to spread the work over an executor).
+    executor : None, concurrent.futures.Executor, distributed.Client or ray, optional
+        Where the slices run: ``None`` serially; a thread or process pool; a
+        dask client (arrays and tree scattered once); the ``ray`` module
+        (initialised by the caller). Slices are grouped into about four tasks
+        per worker, each returning the sum of its slices.
+    backend : str, optional
+        autoray backend for the array operations; inferred from the arrays.
+    strip_exponent : bool, optional
+        If True, return ``(mantissa, exponent)`` with the result equal to
+        ``mantissa * 10**exponent``: intermediates are rescaled as they go, so
+        networks whose value over- or underflows the dtype stay finite.
+
+    Returns
+    -------
+    quimb.tensor.Tensor or scalar
+        The contraction, a Tensor with indices ``output_inds`` and the union of
+        the tags, or a scalar (a 0-d array for non-numpy backends) when no
+        index stays open. With ``strip_exponent=True``, a tuple
+        ``(mantissa, exponent)`` of that and a float (base 10).
+
+    Raises
+    ------
+    BudgetError
+        Before anything is allocated: the output alone exceeds ``max_memory``
+        (slicing cannot help), or the largest intermediate does and
+        ``slicing=False``.
+    ValueError, TypeError
+        For bad ``output_inds``, ``max_memory``, ``slicing`` or ``executor``.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> from tnexpress.slicing import contract
+    >>> psi = qtn.MPS_rand_state(10, 4, seed=1)
+    >>> norm = psi.H & psi
+    >>> round(float(contract(norm, max_memory=2**9)), 10)
+    1.0
+    """
+    tn = _as_network(tn)
+    tree, output, _ = plan_contraction(
+        tn, output_inds, optimize=optimize, max_memory=max_memory, slicing=slicing
+    )
+    _executor_kind(executor)  # validate before any work
+    arrays = [t.data for t in tn.tensors]
+    kwargs = {"backend": backend}
+    if strip_exponent:
+        kwargs.update(strip_exponent=True, check_zero=True)
+    result = _run_slices(tree, arrays, kwargs, executor)
+
+    if strip_exponent:
+        mantissa, exponent = result
+        return _wrap(mantissa, output, tn), float(exponent)
+    return _wrap(result, output, tn)
+
+
+def _wrap(data, output, tn):
+    if not output:
+        if infer_backend(data) == "numpy":
+            return np.asarray(data)[()]
+        return data
+    tags = dict.fromkeys(tag for t in tn.tensors for tag in t.tags)
+    return qtn.Tensor(data, inds=output, tags=tuple(tags))
