@@ -47,16 +47,66 @@ class Structure:
         return len(self.arrays)
 
 
+def _is_copy_tensor(t) -> bool:
+    """True for an order >= 3 delta tensor (all dims equal, ones on the diagonal)."""
+    shape = t.shape
+    if len(shape) < 3 or len(set(shape)) != 1 or not isinstance(t.data, np.ndarray):
+        return False
+    d = shape[0]
+    if d**len(shape) > 2**20:
+        return False
+    data = t.data
+    diag = data[(np.arange(d),) * len(shape)]
+    return bool(np.count_nonzero(data) == d and np.all(diag == 1))
+
+
+def _copy_tensor_merges(tn, opens):
+    """Labels to merge for explicit COPY tensors: a delta is one hyper-index.
+
+    A COPY tensor ``delta(i_1, ..., i_m)`` equals a single index shared by the
+    holders of ``i_1 .. i_m``; as such it is contracted cheaply and cut at most
+    once (its matricization has rank ``d`` whatever legs are cut). Merged only
+    when its legs reach distinct tensors and at most one leg is open.
+    """
+    rename: dict = {}
+    dropped: set = set()
+    for tid, t in tn.tensor_map.items():
+        if not _is_copy_tensor(t):
+            continue
+        legs = [rename.get(ix, ix) for ix in t.inds]
+        open_legs = [ix for ix in t.inds if ix in opens]
+        if len(open_legs) > 1 or len(set(legs)) != len(legs):
+            continue
+        neighbours = [
+            other for ix in t.inds for other in tn.ind_map[ix] if other != tid and other not in dropped
+        ]
+        if len(set(neighbours)) != len(neighbours):
+            continue
+        target = open_legs[0] if open_legs else legs[0]
+        for ix in t.inds:
+            for old, new in list(rename.items()):
+                if new == ix:
+                    rename[old] = target
+            if ix != target:
+                rename[ix] = target
+        dropped.add(tid)
+    return rename, dropped
+
+
 def build_structure(tn, A) -> Structure:
     """Flatten ``tn`` (not modified) and add terminals for side ``A`` and its complement."""
     tn = check_network(tn)
     a_inds, b_inds = resolve_side(tn, A)
+    opens = set(a_inds) | set(b_inds)
+    rename, dropped = _copy_tensor_merges(tn, opens)
     arrays, inputs, tids = [], [], []
     for tid, t in tn.tensor_map.items():
+        if tid in dropped:
+            continue
         arrays.append(t.data)
-        inputs.append(tuple(t.inds))
+        inputs.append(tuple(rename.get(ix, ix) for ix in t.inds))
         tids.append(tid)
-    size = {ix: tn.ind_size(ix) for ix in tn.ind_map}
+    size = {rename.get(ix, ix): tn.ind_size(ix) for ix in tn.ind_map}
     dtypes = [np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype for a in arrays]
     try:
         dtype = np.result_type(*[np.dtype(str(d).replace("torch.", "")) for d in dtypes])

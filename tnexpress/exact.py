@@ -452,14 +452,21 @@ def contract_mod_p(arrays, inputs, output, size_dict=None, p: int = None, *, tre
     for i, (arr, term) in enumerate(zip(arrays, inputs)):
         if arr.dtype != np.int64:
             raise TypeError(f"arrays[{i}] must be int64 residues, got dtype {arr.dtype}")
+        if arr.size and (arr.min() < 0 or arr.max() >= p):
+            raise ValueError(f"arrays[{i}] has entries outside [0, p) = [0, {p})")
         size_dict.update(zip(term, arr.shape))
     _symbolize(inputs, output)
-    if not arrays:
-        return np.array(1 % p, dtype=np.int64)
     if tree is not None:
         path = tuple(tuple(step) for step in tree.get_ssa_path())
     else:
         path = _network_tree_path(inputs, output, size_dict, optimize)
+    return _contract_path(arrays, inputs, output, size_dict, p, path)
+
+
+def _contract_path(arrays, inputs, output, size_dict, p, path):
+    """Exact pairwise contraction mod ``p`` along an SSA ``path`` (validated inputs)."""
+    if not arrays:
+        return np.array(1 % p, dtype=np.int64)
     # complete a partial path (disconnected pieces left over) by chaining the rest
     n = len(inputs)
     live = set(range(n))
@@ -668,3 +675,241 @@ def rank_mod_p(matrix, p: int, *, block: int = 128) -> int:
         A = (A[notR, block:] - matmul_mod_p(np.ascontiguousarray(A[np.ix_(notR, C)]), T, p)) % p
         total += k
     return total
+
+
+# ----------------------------------------------------------------------------- cut rank
+
+
+@dataclass(frozen=True)
+class ExactRank:
+    r"""Result of :func:`exact_cut_rank`.
+
+    Attributes
+    ----------
+    rank : int
+        :math:`\max_i \operatorname{rank}_{\mathrm{GF}(p_i)}`: a proven lower
+        bound on the rank over :math:`\mathbb{Q}` (= over :math:`\mathbb{R}`).
+    primes : tuple of int
+        The primes used.
+    failure_probability : float
+        Rigorous upper bound on :math:`P(\text{rank} < \text{true rank})` over the
+        random choice of the primes; 0.0 when the rank equals the largest rank
+        the factor shapes allow (then it is exact for certain).
+    ranks : tuple of int
+        The rank modulo each prime.
+    log2_minor_bound : float
+        :math:`\log_2` of the Hadamard bound on every nonzero minor used for
+        ``failure_probability``.
+    """
+
+    rank: int
+    primes: tuple
+    failure_probability: float
+    ranks: tuple = ()
+    log2_minor_bound: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """A renamed label of the second copy in a doubled (Gram) network."""
+
+    label: object
+
+
+def _parse_side(side, name):
+    try:
+        arrays, inputs, rows = side
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a tuple (arrays, inputs, open_rows)") from None
+    arrays = list(arrays)
+    inputs = [tuple(t) for t in inputs]
+    rows = tuple(rows)
+    if len(arrays) != len(inputs):
+        raise ValueError(f"{name}: {len(arrays)} arrays but {len(inputs)} index tuples")
+    arrays = [_real_finite(a, f"{name} arrays[{i}]") for i, a in enumerate(arrays)]
+    if len(set(rows)) != len(rows):
+        raise ValueError(f"{name}: open_rows repeats a label: {rows!r}")
+    sizes: dict = {}
+    for i, (a, t) in enumerate(zip(arrays, inputs)):
+        if a.ndim != len(t):
+            raise ValueError(f"{name}: arrays[{i}] has {a.ndim} dimensions, inputs[{i}] {len(t)}")
+        if len(set(t)) != len(t):
+            raise ValueError(f"{name}: inputs[{i}] repeats a label: {t!r}")
+        for ix, d in zip(t, a.shape):
+            if sizes.setdefault(ix, d) != d:
+                raise ValueError(f"{name}: label {ix!r} has dimensions {sizes[ix]} and {d}")
+    for ix in rows:
+        if ix not in sizes:
+            raise ValueError(f"{name}: open row label {ix!r} is on none of its tensors")
+    return arrays, inputs, rows, sizes
+
+
+def _side_bound(arrays, scales, inputs, rows, cut, sizes, gram):
+    """log2 of a bound on |entries| of the side's integer factor (None if all zero)."""
+    total = 0.0
+    for a, s in zip(arrays, scales):
+        nz = a[a != 0]
+        if nz.size == 0:
+            return None
+        total += int(np.frexp(np.abs(nz))[1].max()) + s  # |x 2^s| < 2^(e+s)
+    special = set(rows) | set(cut)
+    internal = sum(math.log2(d) for ix, d in sizes.items() if ix not in special)
+    if not gram:
+        return total + internal
+    return 2 * (total + internal) + sum(math.log2(sizes[ix]) for ix in rows)
+
+
+def exact_cut_rank(x_side, y_side, cut, *, n_primes: int = 2, seed=None, optimize=None,
+                   bits: int = DEFAULT_BITS) -> ExactRank:
+    r"""Exact rank of :math:`[[A]] = X Y` across a cut, modulo random primes.
+
+    The network is split along the cut :math:`C` (labels ``cut``, dimension
+    :math:`W = \prod_{c\in C} d_c`) into :math:`X` (rows: side A's open legs) and
+    :math:`Y` (columns: side B's). Each side is reduced to a factor with at most
+    :math:`W` rows (columns): :math:`F_X = X` if :math:`\dim(\text{rows}_X)\le W`,
+    else the Gram matrix :math:`G_X = X^{\mathsf T} X` (:math:`W\times W`),
+    contracted as a doubled network (the side and a copy with every non-row
+    label renamed, row labels shared and summed); likewise :math:`F_Y = Y` or
+    :math:`G_Y = Y Y^{\mathsf T}`. Over the reals
+    :math:`\operatorname{rank}(X^{\mathsf T} X M) = \operatorname{rank}(X M)` (since
+    :math:`\|XMv\|^2 = v^{\mathsf T}M^{\mathsf T}X^{\mathsf T}XMv`), so
+    :math:`\operatorname{rank}(F_X F_Y) = \operatorname{rank}(XY)`. Every tensor is
+    first scaled by a power of two to an integer tensor (:func:`dyadic_scale`;
+    no rank changes), so :math:`Z = F_X F_Y` is an integer matrix, contracted
+    exactly mod :math:`p` (:func:`contract_mod_p`) and its rank taken over
+    :math:`\mathrm{GF}(p)` (:func:`rank_mod_p`).
+
+    **Lower bound.** Reduction mod :math:`p` maps each minor of :math:`Z` to the
+    same minor of :math:`Z \bmod p`, so a vanishing rational minor stays zero and
+    :math:`\operatorname{rank}_p \le \operatorname{rank}_{\mathbb{Q}} Z`; the
+    maximum over ``n_primes`` primes is returned.
+
+    **Failure probability.** Let :math:`r` be the true rank and :math:`D \ne 0` an
+    :math:`r\times r` minor of :math:`Z`; if :math:`p \nmid D` the rank mod
+    :math:`p` is :math:`r`. Entries of :math:`Z` are bounded by
+    :math:`E = E_X E_Y W`, where for a side with tensors :math:`T_t` (integer after
+    scaling) :math:`E_X = \prod_t \max|T_t| \prod_{\text{internal}} d` for
+    :math:`F_X = X` (every term of the sum is at most :math:`\prod_t\max|T_t|`, one
+    term per value of the internal labels, a hyper-index counted once) and
+    :math:`E_X^{(G)} = E_X^2 \prod_{\text{rows}} d` for the Gram factor. Hadamard
+    gives :math:`|D| \le (E\sqrt r)^r \le (E\sqrt n)^n` with
+    :math:`n = \min(\text{shape of } Z)\ge r`. The primes of
+    :math:`[2^{b-1}, 2^b)` dividing :math:`D` number at most
+    :math:`\lfloor\log_2|D|/(b-1)\rfloor`, so for one uniformly random prime
+
+    .. math::
+        P(\operatorname{rank}_p < r) \le \frac{\lfloor n(\log_2 E +
+        \tfrac12\log_2 n)/(b-1)\rfloor}{\pi(2^b) - \pi(2^{b-1})},
+
+    with the prime count bounded below by :func:`prime_count_lower_bound`; the
+    primes are independent, so the bound for the maximum is its
+    ``n_primes``-th power. It is 0 when the rank found equals :math:`n`. The bound
+    grows with the bits of the scaled weights (53 per float tensor, few for small
+    integer weights) and can be vacuous (1.0) for large float networks; more
+    primes drive it down geometrically.
+
+    Parameters
+    ----------
+    x_side, y_side : tuple (arrays, inputs, open_rows)
+        Real float arrays, their index-label tuples (any hashables; hyper-indices
+        allowed) and the side's open labels that index the rows of :math:`X`
+        (columns of :math:`Y`). Labels other than rows and cut are summed within
+        the side and must not occur on the other side.
+    cut : sequence of hashable
+        Labels shared by the two sides (on both sides' tensors, summed across the
+        cut only); their order fixes the column order of :math:`X`.
+    n_primes : int, default 2
+        Number of independent random primes (>= 1).
+    seed : None, int or numpy.random.Generator
+        Randomness for the primes.
+    optimize : optional
+        Passed to :func:`tnexpress.contract.contraction_tree`.
+    bits : int, default 26
+        Prime size, see :func:`random_prime`.
+
+    Returns
+    -------
+    ExactRank
+
+    Raises
+    ------
+    TypeError
+        Complex or non-numeric arrays, or a malformed side.
+    ValueError
+        Non-finite entries, inconsistent labels or dimensions, ``n_primes < 1``.
+    tnexpress.contract.BudgetError
+        If a factor (:math:`W^2` int64 entries) or an intermediate is too large.
+    """
+    if isinstance(n_primes, bool) or not isinstance(n_primes, (int, np.integer)) or n_primes < 1:
+        raise ValueError(f"n_primes must be an int >= 1, got {n_primes!r}")
+    bits = _check_bits(bits)
+    xa, xi, xr, xs = _parse_side(x_side, "x_side")
+    ya, yi, yr, ys = _parse_side(y_side, "y_side")
+    cut = tuple(cut)
+    if len(set(cut)) != len(cut):
+        raise ValueError(f"cut repeats a label: {cut!r}")
+    for ix in cut:
+        if ix not in xs or ix not in ys:
+            side = "x_side" if ix not in xs else "y_side"
+            raise ValueError(f"cut label {ix!r} is on no tensor of {side}")
+        if xs[ix] != ys[ix]:
+            raise ValueError(f"cut label {ix!r} has dimension {xs[ix]} in x_side, {ys[ix]} in y_side")
+        if ix in xr or ix in yr:
+            raise ValueError(f"cut label {ix!r} is also an open row label")
+    cset = set(cut)
+    shared = (set(xs) & set(ys)) - cset
+    if shared:
+        raise ValueError(
+            f"labels {sorted(map(repr, shared))} are on both sides but not in cut; "
+            "every connection between the sides must be a cut label"
+        )
+
+    W = math.prod(xs[ix] for ix in cut)
+    RX = math.prod(xs[ix] for ix in xr)
+    RY = math.prod(ys[ix] for ix in yr)
+    gram_x, gram_y = RX > W, RY > W
+    nrows = W if gram_x else RX
+    ncols = W if gram_y else RY
+    check_size(float(nrows) * W + float(W) * ncols + float(nrows) * ncols, 8,
+               what="the exact cut factors", instead="reduce the cut dimension")
+
+    def network(inputs, rows, gram, first):
+        if not gram:
+            return list(inputs), ((*rows, *cut) if first else (*cut, *rows))
+        keep = set(rows)
+        copy = [tuple(ix if ix in keep else _Copy(ix) for ix in t) for t in inputs]
+        return [*inputs, *copy], (*cut, *(_Copy(ix) for ix in cut))
+
+    xnet = network(xi, xr, gram_x, True)
+    ynet = network(yi, yr, gram_y, False)
+    xsizes = {**xs, **{_Copy(k): v for k, v in xs.items()}}
+    ysizes = {**ys, **{_Copy(k): v for k, v in ys.items()}}
+    xpath = _network_tree_path(*xnet, xsizes, optimize)
+    ypath = _network_tree_path(*ynet, ysizes, optimize)
+    xscale, yscale = dyadic_scale(xa), dyadic_scale(ya)
+
+    ex = _side_bound(xa, xscale, xi, xr, cut, xs, gram_x)
+    ey = _side_bound(ya, yscale, yi, yr, cut, ys, gram_y)
+    n = min(nrows, ncols)
+    if ex is None or ey is None or n == 0:  # an all-zero tensor: [[A]] = 0
+        log2_det = 0.0
+    else:
+        log2_e = ex + ey + math.log2(W)
+        log2_det = max(0.0, n * (log2_e + 0.5 * math.log2(n))) * (1 + 1e-12) + 1e-9
+    one = min(1.0, math.floor(log2_det / (bits - 1)) / prime_count_lower_bound(bits))
+
+    rng = np.random.default_rng(seed)
+    primes, ranks = [], []
+    for _ in range(int(n_primes)):
+        p = random_prime(rng, bits)
+        rx = [to_residues(a, p, s) for a, s in zip(xa, xscale)]
+        ry = [to_residues(a, p, s) for a, s in zip(ya, yscale)]
+        fx = _contract_path(rx * 2 if gram_x else rx, *xnet, xsizes, p, xpath)
+        fy = _contract_path(ry * 2 if gram_y else ry, *ynet, ysizes, p, ypath)
+        fx, fy = fx.reshape(nrows, W), fy.reshape(W, ncols)
+        z = matmul_mod_p(fx, fy, p)
+        primes.append(p)
+        ranks.append(rank_mod_p(z, p))
+    rank = max(ranks)
+    fail = 0.0 if (rank == n or ex is None or ey is None) else one ** int(n_primes)
+    return ExactRank(rank, tuple(primes), float(fail), tuple(ranks), float(log2_det))
