@@ -123,6 +123,11 @@ def test_ghz_is_one_bit(n):
     assert geometric_measure(qtn.MPS_ghz_state(n), seed=0) == pytest.approx(1.0, abs=1e-10)
 
 
+def test_ghz_other_optimizer_deterministic_starts():
+    ghz = qtn.MPS_ghz_state(5)
+    assert geometric_measure(ghz, optimize="greedy", restarts=2) == pytest.approx(1.0, abs=1e-10)
+
+
 @pytest.mark.parametrize("n", [3, 4, 5, 7])
 def test_w_state(n):
     w = dicke(n, 1)

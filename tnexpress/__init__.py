@@ -15,7 +15,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 from . import nets, partitions
+from .certify import Certificate, certify
 from .contract import BudgetError, get_memory_budget, set_memory_budget
+from .geometric import GeometricMeasure, geometric_measure
 from .graph import MinCut, min_cut
 from .schmidt import (
     SchmidtSpectrum,
@@ -31,6 +33,10 @@ __all__ = (
     "__version__",
     "nets",
     "partitions",
+    "Certificate",
+    "certify",
+    "GeometricMeasure",
+    "geometric_measure",
     "BudgetError",
     "get_memory_budget",
     "set_memory_budget",

@@ -40,8 +40,89 @@ def identity_like(d: int, like) -> object:
     return ar.do("array", eye, like=backend) if backend != "numpy" else eye
 
 
+class _Ops:
+    """Backend functions looked up once per contraction (autoray dispatch per call
+    costs more than a small pairwise contraction itself)."""
+
+    __slots__ = ("numpy", "tensordot", "transpose", "reshape", "matmul", "qr", "absmax")
+
+    def __init__(self, like):
+        self.numpy = isinstance(like, np.ndarray)
+        if self.numpy:
+            self.tensordot = np.tensordot
+            self.transpose = np.transpose
+            self.reshape = np.reshape
+            self.matmul = np.matmul
+            self.qr = np.linalg.qr
+            self.absmax = None
+        else:
+            backend = ar.infer_backend(like)
+            fn = ar.get_lib_fn
+            self.tensordot = fn(backend, "tensordot")
+            self.transpose = fn(backend, "transpose")
+            self.reshape = fn(backend, "reshape")
+            self.matmul = fn(backend, "matmul")
+            self.qr = fn(backend, "linalg.qr")
+            self.absmax = (fn(backend, "abs"), fn(backend, "max"))
+
+    def max_abs(self, x) -> float:
+        if self.numpy:
+            # max and -min avoid allocating |x|
+            return float(max(x.max(), -x.min())) if x.dtype.kind != "c" else float(np.abs(x).max())
+        f_abs, f_max = self.absmax
+        return float(ar.to_numpy(f_max(f_abs(x))))
+
+
 def _max_abs(x):
     return float(ar.to_numpy(ar.do("max", ar.do("abs", x))))
+
+
+def _pair(ops, a, ai, b, bi, keep_set):
+    """Contract two terms; return the result and its labels (order of our choosing).
+
+    Labels shared by both and kept are batch labels (hyper-indices), shared and
+    not kept are summed; a label held by one side only is kept as is. Anything
+    else (a label repeated on one term, or summed from one term alone) goes to
+    cotengra's general ``array_contract``.
+    """
+    sa, sb = set(ai), set(bi)
+    if len(sa) != len(ai) or len(sb) != len(bi):
+        return None
+    batch, con = [], []
+    for lab in ai:
+        if lab in sb:
+            (batch if lab in keep_set else con).append(lab)
+        elif lab not in keep_set:
+            return None
+    for lab in bi:
+        if lab not in sa and lab not in keep_set:
+            return None
+    if not batch:
+        ax_a = [ai.index(lab) for lab in con]
+        ax_b = [bi.index(lab) for lab in con]
+        c = ops.tensordot(a, b, (ax_a, ax_b))
+        out = tuple(lab for lab in ai if lab not in sb) + tuple(lab for lab in bi if lab not in sa)
+        return c, out
+    fa = [lab for lab in ai if lab not in sb]
+    fb = [lab for lab in bi if lab not in sa]
+    sha, shb = a.shape, b.shape
+    dim_a = dict(zip(ai, sha))
+    dim_b = dict(zip(bi, shb))
+    db = math.prod(dim_a[lab] for lab in batch)
+    dc = math.prod(dim_a[lab] for lab in con)
+    dfa = math.prod(dim_a[lab] for lab in fa)
+    dfb = math.prod(dim_b[lab] for lab in fb)
+    pa = [ai.index(lab) for lab in batch + fa + con]
+    pb = [bi.index(lab) for lab in batch + con + fb]
+    am = ops.reshape(ops.transpose(a, pa), (db, dfa, dc))
+    bm = ops.reshape(ops.transpose(b, pb), (db, dc, dfb))
+    c = ops.matmul(am, bm)
+    shape = (
+        *[dim_a[lab] for lab in batch],
+        *[dim_a[lab] for lab in fa],
+        *[dim_b[lab] for lab in fb],
+    )
+    return ops.reshape(c, shape), (*batch, *fa, *fb)
 
 
 def contract_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
@@ -68,9 +149,10 @@ def contract_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
     Returns
     -------
     array, tuple, float
-        The result, its labels (compressed row labels are tuples
-        ``("row", n)``; non-row output labels keep their names) and ``log2`` of
-        the factor it must be multiplied by.
+        The result, its labels, in an order of the executor's choosing
+        (compressed row labels are tuples ``("row", n)``; non-row output
+        labels keep their names) and ``log2`` of the factor it must be
+        multiplied by.
     """
     rows = set(rows)
     out_set = set(output)
@@ -81,30 +163,35 @@ def contract_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
         for i in set(ix):
             count[i] = count.get(i, 0) + 1
     log2scale = 0.0
+    ops = _Ops(terms[0][0]) if terms else None
+    qr, reshape, transpose = (ops.qr, ops.reshape, ops.transpose) if ops else (None,) * 3
 
     def finish(a, ix):
         nonlocal log2scale
         if rescale:
-            m = _max_abs(a)
+            m = ops.max_abs(a)
             if m > 0 and math.isfinite(m):
                 a = a / m
                 log2scale += math.log2(m)
         if rows:
             r_ix = [i for i in ix if i in rows]
-            o_ix = [i for i in ix if i not in rows]
-            d_r = math.prod(size[i] for i in r_ix)
-            d_o = math.prod(size[i] for i in o_ix)
-            if r_ix and (d_r > d_o or len(r_ix) > 1 and d_r == d_o):
-                perm = [ix.index(i) for i in r_ix + o_ix]
-                mat = ar.do("reshape", ar.do("transpose", a, perm), (d_r, d_o))
-                if d_r > d_o:
-                    _, mat = ar.do("linalg.qr", mat)
-                k = min(d_r, d_o)
-                new = ("row", next(_fresh))
-                size[new] = k
-                rows.add(new)
-                a = ar.do("reshape", mat, (k, *[size[i] for i in o_ix]))
-                ix = (new, *o_ix)
+            if r_ix:
+                o_ix = [i for i in ix if i not in rows]
+                d_r = math.prod(size[i] for i in r_ix)
+                d_o = math.prod(size[i] for i in o_ix)
+                if d_r > d_o or len(r_ix) > 1 and d_r == d_o:
+                    perm = [ix.index(i) for i in r_ix + o_ix]
+                    if perm != list(range(len(perm))):
+                        a = transpose(a, perm)
+                    mat = reshape(a, (d_r, d_o))
+                    if d_r > d_o:
+                        _, mat = qr(mat)
+                    k = min(d_r, d_o)
+                    new = ("row", next(_fresh))
+                    size[new] = k
+                    rows.add(new)
+                    a = reshape(mat, (k, *[size[i] for i in o_ix]))
+                    ix = (new, *o_ix)
         return a, ix
 
     if len(terms) == 1:
@@ -117,17 +204,23 @@ def contract_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
     for i, j in path:
         i, j = sorted((i, j))
         (b, bi), (a, ai) = terms.pop(j), terms.pop(i)
-        both = set(ai) | set(bi)
-        for lab in both:
-            count[lab] -= (lab in ai) + (lab in bi)
-        keep = tuple(
+        for lab in set(ai):
+            count[lab] -= 1
+        for lab in set(bi):
+            count[lab] -= 1
+        keep_set = {
             lab
-            for lab in dict.fromkeys(ai + bi)
+            for lab in (*ai, *bi)
             if lab in out_set or lab in rows or count.get(lab, 0) > 0
-        )
-        c = ctg.array_contract((a, b), (ai, bi), keep, cache_expression=False)
+        }
+        res = _pair(ops, a, ai, b, bi, keep_set)
+        if res is None:
+            keep = tuple(lab for lab in dict.fromkeys(ai + bi) if lab in keep_set)
+            c = ctg.array_contract((a, b), (ai, bi), keep, cache_expression=False)
+        else:
+            c, keep = res
         c, keep = finish(c, keep)
-        for lab in set(keep):
+        for lab in keep:
             count[lab] = count.get(lab, 0) + 1
         terms.append((c, keep))
     # disconnected pieces the path did not join: outer products

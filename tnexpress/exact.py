@@ -548,13 +548,13 @@ def _contract_path(arrays, inputs, output, size_dict, p, path):
         c = c.transpose([cinds.index(ix) for ix in kept])
         for ix in kept:
             cnt[ix] += 1
-        tensors[len(inputs) + k_step] = (np.ascontiguousarray(c), tuple(kept))
+        tensors[len(inputs) + k_step] = (c.copy(order="C"), tuple(kept))
         x, t = c, tuple(kept)
     # the root: drop labels not in the output (possible when only output remains)
     axes = tuple(k for k, ix in enumerate(t) if ix not in output)
     x = _sum_mod(x, axes, p)
     t = tuple(ix for ix in t if ix in output)
-    return np.ascontiguousarray(x.transpose([t.index(ix) for ix in output]) % p)
+    return (x.transpose([t.index(ix) for ix in output]) % p).copy(order="C")
 
 
 # ----------------------------------------------------------------------------- rank

@@ -184,7 +184,7 @@ class _TreeContractor:
     sub-trees without one are contracted once (``fixed`` values).
     """
 
-    def __init__(self, tree, leaf_arrays, leaf_inputs, sweepable=()):
+    def __init__(self, tree, leaf_arrays, sweepable=()):
         self.tree = tree
         self.root = tree.root
         self.children = dict(tree.children)
@@ -215,7 +215,8 @@ class _TreeContractor:
             if i in sweep_set:
                 continue
             x = np.asarray(leaf_arrays[i])
-            term = tuple(leaf_inputs[i])
+            # the tree's own labels: an optimizer may have relabelled the indices
+            term = tuple(tree.inputs[i])
             if term != L[n]:
                 x = _pair_einsum(_local_eq(term, L[n]), x)
             self.fixed[n] = _rescale(x, 0.0)
@@ -330,7 +331,7 @@ def _log_norm_squared(arrays, inputs, open_inds, size_dict, optimize):
         what="the largest intermediate of <psi|psi>",
         instead="use a network with a cheaper contraction or raise the budget",
     )
-    tc = _TreeContractor(tree, all_arrays, all_inputs)
+    tc = _TreeContractor(tree, all_arrays)
     return _log_abs_scalar(tc.fixed[tc.root])
 
 
@@ -379,7 +380,9 @@ def geometric_measure(
         Number of runs; the best is kept.  Run 0 starts from the uniform
         product state :math:`|+\rangle^{\otimes N}` (:math:`\phi_i = (1, \dots, 1)/\sqrt{d_i}`),
         run 1 from :math:`|0\rangle^{\otimes N}`, the others from random
-        Gaussian vectors drawn from ``seed``.
+        Gaussian vectors drawn from ``seed``.  A single start can stall at a
+        stationary point (:math:`|+\rangle^{\otimes N}` is one for GHZ states),
+        so keep ``restarts >= 2``.
     max_sweeps : int, >= 1
         Sweeps per run at most.
     tol : float, >= 0
@@ -472,7 +475,7 @@ def geometric_measure(
         instead="use a network with a cheaper contraction or raise the budget",
     )
     sites = range(n_psi, n_psi + len(open_inds))
-    tc = _TreeContractor(tree, arrays + [None] * len(open_inds), ov_inputs, sweepable=sites)
+    tc = _TreeContractor(tree, arrays + [None] * len(open_inds), sweepable=sites)
     dims = [size_dict[ix] for ix in open_inds]
     rng = np.random.default_rng(seed)
     log_tol = math.log1p(tol)

@@ -57,6 +57,11 @@ class MinCut:
 
 
 def _flow_graph(st: Structure) -> nx.DiGraph:
+    """The flow graph as a networkx ``DiGraph`` (for drawing and cross-checks).
+
+    :func:`min_cut_structure` builds the same graph in flat lists
+    (:func:`_flow_arrays`) and runs its own max-flow on it.
+    """
     G = nx.DiGraph()
     G.add_node("S")
     G.add_node("T")
@@ -88,11 +93,151 @@ def _flow_graph(st: Structure) -> nx.DiGraph:
     return G
 
 
+# Capacities of the max-flow: log2(dim) in fixed point, as exact Python ints.
+# Sums are exact, so equal-weight cuts of power-of-2 dimensions tie exactly
+# (floats would break such ties by rounding noise), and distinct weights up to
+# ~2^30 are told apart (their log2 differ by > 1e-9 >> 2^-_SCALE_BITS).
+_SCALE_BITS = 44
+
+
+def _capacity(dim: int) -> int:
+    return round(math.log2(dim) * (1 << _SCALE_BITS)) if dim > 1 else 0
+
+
+def _flow_arrays(st: Structure):
+    """Residual network of the flow graph in flat lists.
+
+    Nodes: ``0 .. n_nodes-1`` the structure's nodes, then ``S``, ``T``, then
+    one ``in``/``out`` pair per hyper-index. Arc ``e`` goes to ``head[e]`` with
+    residual capacity ``cap[e]`` (an int, see :func:`_capacity`); its reverse
+    is ``e ^ 1``. An index on two nodes is one undirected arc pair (capacity
+    ``log2 dim`` both ways).
+    """
+    n = st.n_nodes
+    S, T = n, n + 1
+    head: list = []
+    cap: list = []
+    adj: list = [[] for _ in range(n + 2)]
+
+    def arc(u, v, c, rc):
+        e = len(head)
+        head.append(v)
+        head.append(u)
+        cap.append(c)
+        cap.append(rc)
+        adj[u].append(e)
+        adj[v].append(e + 1)
+
+    size = st.size
+    edges = [(ix, holders) for ix, holders in st.holders.items() if len(holders) >= 2]
+    caps = {}
+    for ix, _ in edges:
+        d = size[ix]
+        if d not in caps:
+            caps[d] = _capacity(d)
+    # "infinite": more than every finite capacity together
+    inf = 1 + sum(caps[size[ix]] * (len(h) if len(h) > 2 else 1) for ix, h in edges)
+    for node in st.a_terminals:
+        arc(S, node, inf, 0)
+    for node in st.b_terminals:
+        arc(node, T, inf, 0)
+    for ix, holders in edges:
+        k = len(holders)
+        c = caps[size[ix]]
+        if k == 2:
+            u, v = holders
+            if u != v:
+                arc(u, v, c, c)
+        else:
+            hin = len(adj)
+            adj.append([])
+            adj.append([])
+            arc(hin, hin + 1, c, 0)
+            for u in set(holders):
+                arc(u, hin, inf, 0)
+                arc(hin + 1, u, inf, 0)
+    return S, T, head, cap, adj
+
+
+def _max_flow(S, T, head, cap, adj) -> int:
+    """Dinic's max-flow on the residual lists (modified in place); the flow value."""
+    n = len(adj)
+    total = 0
+    while True:
+        level = [-1] * n
+        level[S] = 0
+        queue = [S]
+        for u in queue:  # BFS; the list grows while iterated
+            lu = level[u] + 1
+            for e in adj[u]:
+                v = head[e]
+                if level[v] < 0 and cap[e] > 0:
+                    level[v] = lu
+                    queue.append(v)
+            if level[T] >= 0:
+                break
+        if level[T] < 0:
+            return total
+        ptr = [0] * n
+        # blocking flow by iterative DFS along the level graph
+        while True:
+            stack: list = []  # arcs of the current path
+            u = S
+            while u != T:
+                arcs = adj[u]
+                i = ptr[u]
+                lu = level[u] + 1
+                while i < len(arcs):
+                    e = arcs[i]
+                    if cap[e] > 0 and level[head[e]] == lu:
+                        break
+                    i += 1
+                ptr[u] = i
+                if i < len(arcs):
+                    stack.append(arcs[i])
+                    u = head[arcs[i]]
+                    continue
+                # dead end: drop u from the level graph and retreat
+                level[u] = -1
+                if not stack:
+                    break
+                e = stack.pop()
+                u = head[e ^ 1]
+                ptr[u] += 1
+            if u != T:
+                break
+            f = min(cap[e] for e in stack)
+            for e in stack:
+                cap[e] -= f
+                cap[e ^ 1] += f
+            total += f
+
+
+def _reaches_target(T, head, cap, adj) -> bytearray:
+    """``mark[u] = 1`` where ``u`` reaches ``T`` by arcs with residual capacity."""
+    mark = bytearray(len(adj))
+    mark[T] = 1
+    queue = [T]
+    for v in queue:
+        for e in adj[v]:  # e: v -> u; its reverse e ^ 1: u -> v
+            u = head[e]
+            if not mark[u] and cap[e ^ 1] > 0:
+                mark[u] = 1
+                queue.append(u)
+    return mark
+
+
 def min_cut_structure(st: Structure) -> tuple[frozenset, tuple]:
-    """Min cut of a prepared :class:`Structure`: (nodes on side A, cut labels)."""
-    G = _flow_graph(st)
-    _, (reach, _) = nx.minimum_cut(G, "S", "T")
-    side_a = frozenset(n for n in reach if isinstance(n, int))
+    """Min cut of a prepared :class:`Structure`: (nodes on side A, cut labels).
+
+    Side A is the largest source side among minimum cuts (the nodes that cannot
+    reach the sink in the residual network of a maximum flow; the same set for
+    every maximum flow, so it does not depend on the max-flow algorithm).
+    """
+    S, T, head, cap, adj = _flow_arrays(st)
+    _max_flow(S, T, head, cap, adj)
+    mark = _reaches_target(T, head, cap, adj)
+    side_a = frozenset(n for n in range(st.n_nodes) if not mark[n])
     cut = tuple(
         ix
         for ix, holders in st.holders.items()

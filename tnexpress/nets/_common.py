@@ -70,7 +70,8 @@ class WeightDrawer:
     weights : {"normal", "uniform", "integer"}
         - ``"normal"``: i.i.d. standard Gaussian entries (generic weights);
         - ``"uniform"``: uniform in [-1, 1];
-        - ``"integer"``: nonzero integers in [-3, 3] (exact arithmetic, ``certify``).
+        - ``"integer"``: nonzero integers in [-10, 10] (exact arithmetic, ``certify``;
+          a wider range makes a rank-deficient draw less likely, Schwartz-Zippel).
     dtype : numpy dtype
         Float or complex; complex draws real and imaginary parts independently.
     """
@@ -87,7 +88,7 @@ class WeightDrawer:
             return self.rng.standard_normal(shape)
         if self.kind == "uniform":
             return self.rng.uniform(-1.0, 1.0, shape)
-        x = self.rng.integers(1, 4, shape) * self.rng.choice([-1, 1], shape)
+        x = self.rng.integers(1, 11, shape) * self.rng.choice([-1, 1], shape)
         return x.astype(np.float64)
 
     def __call__(self, *shape: int) -> np.ndarray:
