@@ -47,7 +47,7 @@ def _rank_fraction(rows):
         for i in range(r + 1, len(m)):
             if m[i][j] != 0:
                 f = m[i][j] / m[r][j]
-                m[i] = [a - f * b for a, b in zip(m[i], m[r])]
+                m[i] = [a - f * b for a, b in zip(m[i], m[r], strict=True)]
         r += 1
     return r
 
@@ -64,7 +64,7 @@ def _rank_mod_p_ref(rows, p):
         for i in range(r + 1, len(m)):
             if m[i][j]:
                 f = m[i][j] * inv % p
-                m[i] = [(a - f * b) % p for a, b in zip(m[i], m[r])]
+                m[i] = [(a - f * b) % p for a, b in zip(m[i], m[r], strict=True)]
         r += 1
     return r
 
@@ -75,9 +75,9 @@ def _einsum_exact(arrays, inputs, output, sizes):
     out = np.zeros([sizes[ix] for ix in output], dtype=object)
     out[...] = 0
     for vals in itertools.product(*(range(sizes[ix]) for ix in labels)):
-        v = dict(zip(labels, vals))
+        v = dict(zip(labels, vals, strict=True))
         term = 1
-        for a, t in zip(arrays, inputs):
+        for a, t in zip(arrays, inputs, strict=True):
             term *= int(a[tuple(v[ix] for ix in t)])
         key = tuple(v[ix] for ix in output)
         out[key] = out[key] + term
@@ -97,9 +97,7 @@ def _dense(arrays, inputs, output):
 
 
 def test_is_prime_matches_trial_division_and_pseudoprimes():
-    assert [n for n in range(3000) if is_prime(n)] == [
-        n for n in range(3000) if _isprime_trial(n)
-    ]
+    assert [n for n in range(3000) if is_prime(n)] == [n for n in range(3000) if _isprime_trial(n)]
     # strong pseudoprimes to several small bases, and Mersenne numbers
     for n in (561, 3215031751, 3825123056546413051, 2**61 + 1, 2**31 + 1):
         assert not is_prime(n)
@@ -152,8 +150,22 @@ def test_prime_errors():
 
 def _awkward_floats(rng, n=400):
     x = rng.standard_normal(n) * 10.0 ** rng.integers(-300, 300, n)
-    special = [0.0, -0.0, 1.0, -1.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
-               -1.7976931348623157e308, 0.1, -1 / 3, 2.0**-1074 * 3, 2.0**1000, 12345678901234567.0]
+    special = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        5e-324,
+        -5e-324,
+        2.2250738585072014e-308,
+        1.7976931348623157e308,
+        -1.7976931348623157e308,
+        0.1,
+        -1 / 3,
+        2.0**-1074 * 3,
+        2.0**1000,
+        12345678901234567.0,
+    ]
     return np.concatenate([x, special])
 
 
@@ -163,7 +175,7 @@ def test_to_residues_exact_against_fractions(p):
     for s in (0, 7, -5):
         got = to_residues(x, p, s)
         assert got.dtype == np.int64 and got.shape == x.shape
-        for v, g in zip(x.tolist(), got.tolist()):
+        for v, g in zip(x.tolist(), got.tolist(), strict=True):
             f = Fraction(v) * Fraction(2) ** s
             want = f.numerator * pow(f.denominator, -1, p) % p
             assert g == want
@@ -181,7 +193,7 @@ def test_dyadic_scale_minimal_integer_exponent():
         np.zeros((2, 2)),
         rng.integers(-5, 6, (3, 3)).astype(float) * 2.0**-9,
     ]
-    for a, s in zip(arrays, dyadic_scale(arrays)):
+    for a, s in zip(arrays, dyadic_scale(arrays), strict=True):
         fr = [Fraction(v) * Fraction(2) ** s for v in a.ravel().tolist()]
         assert all(f.denominator == 1 for f in fr)
         if any(fr):  # minimal: one step lower leaves a non-integer
@@ -292,13 +304,20 @@ def _low_rank(rng, m, n, r, lo=-3, hi=4):
 @pytest.mark.parametrize("block", [128, 4])
 def test_rank_mod_p_against_fractions(block):
     rng = np.random.default_rng(7)
-    cases = [_low_rank(rng, m, n, r) for m, n, r in [(9, 12, 4), (15, 11, 7), (20, 20, 20),
-                                                     (13, 30, 1), (25, 18, 11)]]
+    cases = [
+        _low_rank(rng, m, n, r)
+        for m, n, r in [(9, 12, 4), (15, 11, 7), (20, 20, 20), (13, 30, 1), (25, 18, 11)]
+    ]
     d = rng.integers(-4, 5, (12, 16))
     d[5] = 3 * d[1] - d[7]  # rank-deficient by a row relation
     d[:, 9] = d[:, 2] - 2 * d[:, 3]  # and a column relation
-    cases += [d, np.zeros((5, 7), dtype=np.int64), rng.integers(-9, 9, (1, 6)),
-              rng.integers(-9, 9, (6, 1)), np.diag([1, 2, 0, 4, 0, 6])]
+    cases += [
+        d,
+        np.zeros((5, 7), dtype=np.int64),
+        rng.integers(-9, 9, (1, 6)),
+        rng.integers(-9, 9, (6, 1)),
+        np.diag([1, 2, 0, 4, 0, 6]),
+    ]
     for m in cases:
         want = _rank_fraction(m.tolist())
         for p in (P26, P31):
@@ -367,8 +386,15 @@ def _two_sides(rng, *, low=None, float_weights=False):
     return sizes, (xa, xi), (ya, yi)
 
 
-@pytest.mark.parametrize("rows", [(("a1", "a2"), ("b1", "b2")), (("a1",), ("b1",)),
-                                  (("a1", "a2"), ("b2",)), (("a2",), ("b1", "b2"))])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        (("a1", "a2"), ("b1", "b2")),
+        (("a1",), ("b1",)),
+        (("a1", "a2"), ("b2",)),
+        (("a2",), ("b1", "b2")),
+    ],
+)
 @pytest.mark.parametrize("low", [None, "x"])
 def test_exact_cut_rank_matches_dense_exact_rank(rows, low):
     rng = np.random.default_rng(10)
@@ -399,34 +425,41 @@ def test_exact_cut_rank_float_weights_and_bound_formula():
     xa[0][0, 0, 0] = 0.0  # entries of every magnitude class: zero, tiny, huge
     xa[1][1, 1, 1] = 2.0**-600
     ya[2][0, 1] = 2.0**700
-    res = exact_cut_rank((xa, xi, ("a1", "a2")), (ya, yi, ("b1", "b2")), ("c1", "c2"),
-                         n_primes=3, seed=1)
+    res = exact_cut_rank(
+        (xa, xi, ("a1", "a2")), (ya, yi, ("b1", "b2")), ("c1", "c2"), n_primes=3, seed=1
+    )
     dense = _dense(xa + ya, xi + yi, ("a1", "a2", "b1", "b2")).reshape(6, 12)
     assert res.rank == _rank_fraction(
         [[Fraction(v) for v in row] for row in _dense_fraction(xa, xi, ya, yi, sizes)]
     )
     assert res.rank == 6 and np.linalg.matrix_rank(dense) < 6  # floats lose it, exact does not
-    # independent recomputation of the Hadamard bound (X direct: 6 rows = W; Y Gram: 12 > W)
-    s = dyadic_scale(xa + ya)
-    lmax = [max(Fraction(abs(v)) * Fraction(2) ** si for v in a.ravel().tolist()) for a, si in
-            zip(xa + ya, s)]
-    log2 = [math.log2(int(math.ceil(m))) for m in lmax]  # upper bounds, within rounding
-    assert res.log2_minor_bound >= 6 * (sum(log2[:3]) + math.log2(2)  # E_X, internal h, k
-                                        + 2 * sum(log2[3:]) + 2 * math.log2(2) + math.log2(12)
-                                        + math.log2(6) + 0.5 * math.log2(6)) - 1e-6
+    # independent recomputation of the Hadamard bound (X direct: 6 rows = W; Y Gram: 12 > W):
+    # log2 E = [sum_X log2 max|T| + log2(h k)] + 2 [sum_Y log2 max|T| + log2 g] + log2(b1 b2)
+    #          + log2 W;  bound = n (log2 E + log2(n) / 2), n = 6
+    s = dyadic_scale(xa) + dyadic_scale(ya)
+    lmax = [
+        math.log2(max(abs(Fraction(v)) for v in a.ravel().tolist()) * Fraction(2) ** si)
+        for a, si in zip(xa + ya, s, strict=True)
+    ]
+    log2_e = sum(lmax[:3]) + math.log2(6) + 2 * (sum(lmax[3:]) + 1) + math.log2(12) + math.log2(6)
+    want = 6 * (log2_e + 0.5 * math.log2(6))
+    # the code rounds each max|T| up to a power of two: at most 1 bit per tensor occurrence
+    assert want - 1e-6 <= res.log2_minor_bound <= want + 6 * 9 + 1e-6
     assert res.failure_probability == 0.0  # rank 6 = smallest factor dimension
 
 
 def _dense_fraction(xa, xi, ya, yi, sizes):
     """Exact rational matricization (rows a1 a2, columns b1 b2) by brute force."""
-    arrays = [np.array([Fraction(v) for v in a.ravel().tolist()], dtype=object).reshape(a.shape)
-              for a in xa + ya]
+    arrays = [
+        np.array([Fraction(v) for v in a.ravel().tolist()], dtype=object).reshape(a.shape)
+        for a in xa + ya
+    ]
     labels = list(dict.fromkeys(ix for t in xi + yi for ix in t))
     out = {}
     for vals in itertools.product(*(range(sizes[ix]) for ix in labels)):
-        v = dict(zip(labels, vals))
+        v = dict(zip(labels, vals, strict=True))
         term = Fraction(1)
-        for a, t in zip(arrays, xi + yi):
+        for a, t in zip(arrays, xi + yi, strict=True):
             term *= a[tuple(v[ix] for ix in t)]
         key = (v["a1"] * 2 + v["a2"], v["b1"] * 3 + v["b2"])
         out[key] = out.get(key, 0) + term
@@ -434,9 +467,9 @@ def _dense_fraction(xa, xi, ya, yi, sizes):
 
 
 def _triangular_chain(n, diag_exps, rng):
-    """X = L D with unit lower-triangular integer L and D = diag(2^-e): exact rank by construction."""
+    """X = L D, L unit lower-triangular integer, D = diag(2^-e): rank known by construction."""
     L = np.tril(rng.integers(-3, 4, (n, n)), -1) + np.eye(n)
-    D = np.diag([0.0 if e is None else 2.0 ** -e for e in diag_exps])
+    D = np.diag([0.0 if e is None else 2.0**-e for e in diag_exps])
     return L.astype(float), D
 
 
@@ -458,8 +491,9 @@ def test_exact_cut_rank_ill_conditioned(zero_at):
     dense = L1 @ D1 @ D2 @ U2
     assert res.rank == want
     assert np.linalg.matrix_rank(dense) < want  # float rank fails on this conditioning
-    assert res.failure_probability == (0.0 if zero_at is None else res.failure_probability)
-    if zero_at is not None:
+    if zero_at is None:  # full rank n = W: exact for certain
+        assert res.failure_probability == 0.0
+    else:
         assert 0.0 < res.failure_probability < 1e-3
 
 
@@ -483,15 +517,45 @@ def test_exact_cut_rank_small_primes_never_exceed():
     want = _rank_fraction(np.rint(dense).astype(np.int64).tolist())
     seen = set()
     for seed in range(12):
-        res = exact_cut_rank((xa, xi, ("a1", "a2")), (ya, yi, ("b1", "b2")), ("c1", "c2"),
-                             n_primes=1, seed=seed, bits=4)
+        res = exact_cut_rank(
+            (xa, xi, ("a1", "a2")),
+            (ya, yi, ("b1", "b2")),
+            ("c1", "c2"),
+            n_primes=1,
+            seed=seed,
+            bits=4,
+        )
         assert res.rank <= want
-        assert res.rank == _rank_mod_p_ref(np.rint(dense).astype(np.int64).tolist(),
-                                           res.primes[0])
+        assert res.rank == _rank_mod_p_ref(np.rint(dense).astype(np.int64).tolist(), res.primes[0])
         seen.add(res.rank)
         if res.rank < want:
             assert res.failure_probability == 1.0
     assert want in seen
+
+
+@pytest.mark.parametrize("n_primes", [1, 3])
+def test_exact_cut_rank_gram_both_sides_hyper_rows(n_primes):
+    # rows exceed W = 3 on both sides: both factors are Gram matrices. Row label "a" and
+    # internal "h" are hyper-indices of X; cut "c" is on two tensors of each side.
+    rng = np.random.default_rng(14)
+    sizes = dict(a=3, e=2, h=2, c=3, b=4, f=2, g=2)
+    xi = [("a", "e", "h", "c"), ("h", "a", "c"), ("h", "e")]
+    yi = [("c", "b", "g"), ("g", "c", "f")]
+    xa = [rng.integers(-2, 3, [sizes[ix] for ix in t]).astype(float) for t in xi]
+    ya = [rng.integers(-2, 3, [sizes[ix] for ix in t]).astype(float) for t in yi]
+    res = exact_cut_rank(
+        (xa, xi, ("a", "e")), (ya, yi, ("b", "f")), ("c",), n_primes=n_primes, seed=4
+    )
+    mat = _dense(xa + ya, xi + yi, ("a", "e", "b", "f")).reshape(6, 8)
+    want = _rank_fraction(np.rint(mat).astype(np.int64).tolist())
+    assert res.rank == want == np.linalg.matrix_rank(mat) and len(res.primes) == n_primes
+    # Y[c, b, f] = u_c (B S)[b, f]: Y has rank 1 across the cut, so [[A]] has rank 1
+    B = np.array([[1.0, 2.0], [0.0, 1.0], [-1.0, 3.0], [2.0, 2.0]])
+    ya2 = [np.einsum("c,bg->cbg", [1.0, -1.0, 2.0], B), np.repeat(ya[1][:, :1, :], 3, axis=1)]
+    mat2 = _dense(xa + ya2, xi + yi, ("a", "e", "b", "f")).reshape(6, 8)
+    want2 = _rank_fraction(np.rint(mat2).astype(np.int64).tolist())
+    res2 = exact_cut_rank((xa, xi, ("a", "e")), (ya2, yi, ("b", "f")), ("c",), seed=5)
+    assert res2.rank == want2 == 1
 
 
 def test_exact_cut_rank_edge_cases():
@@ -504,8 +568,9 @@ def test_exact_cut_rank_edge_cases():
     res = exact_cut_rank(([z], [("a", "c")], ("a",)), ([np.eye(2)], [("c", "b")], ("b",)), ("c",))
     assert res.rank == 0 and res.failure_probability == 0.0
     # a side without rows (scalar side)
-    res = exact_cut_rank(([np.ones((3, 2))], [("a", "c")], ("a",)),
-                         ([np.array([1.0, 2.0])], [("c",)], ()), ("c",))
+    res = exact_cut_rank(
+        ([np.ones((3, 2))], [("a", "c")], ("a",)), ([np.array([1.0, 2.0])], [("c",)], ()), ("c",)
+    )
     assert res.rank == 1
 
 

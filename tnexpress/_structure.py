@@ -106,19 +106,26 @@ def build_structure(tn, A) -> Structure:
         arrays.append(t.data)
         inputs.append(tuple(rename.get(ix, ix) for ix in t.inds))
         tids.append(tid)
-    size = {rename.get(ix, ix): tn.ind_size(ix) for ix in tn.ind_map}
-    dtypes = [np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype for a in arrays]
+    size = {}
+    for t in tn.tensor_map.values():  # shapes read once per tensor, not per index
+        data = t.data
+        shape = data.shape if hasattr(data, "shape") else t.shape
+        for ix, d in zip(t.inds, shape):
+            size[rename.get(ix, ix)] = int(d)
+    # distinct dtypes first: str(dtype) per array costs more than the rest at N = 4096
+    dtypes = {np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype for a in arrays}
     try:
         dtype = np.result_type(*[np.dtype(str(d).replace("torch.", "")) for d in dtypes])
     except TypeError:
         dtype = np.dtype("float64")
     a_terms, b_terms = [], []
+    a_set = set(a_inds)  # a set: `ix in a_inds` on a tuple is O(N^2) at N = 4096
     for ix in a_inds + b_inds:
         node = len(arrays)
         arrays.append(None)  # identity, made lazily by whoever contracts
         inputs.append((row_label(ix), ix))
         size[row_label(ix)] = size[ix]
-        (a_terms if ix in a_inds else b_terms).append(node)
+        (a_terms if ix in a_set else b_terms).append(node)
     holders: dict = {}
     for node, term in enumerate(inputs):
         for ix in term:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -108,7 +108,7 @@ def _check_bits(bits) -> int:
 
 
 def random_prime(rng=None, bits: int = DEFAULT_BITS) -> int:
-    r"""A uniformly random prime in :math:`[2^{b-1}, 2^{b})`.
+    r"""Draw a uniformly random prime in :math:`[2^{b-1}, 2^{b})`.
 
     Rejection sampling: odd candidates are drawn uniformly and the first prime
     kept, so every prime of the range is equally likely.
@@ -136,9 +136,9 @@ def random_prime(rng=None, bits: int = DEFAULT_BITS) -> int:
             return n
 
 
-@lru_cache(maxsize=None)
+@cache
 def prime_count_lower_bound(bits: int) -> int:
-    r"""A proven lower bound on the number of primes in :math:`[2^{b-1}, 2^{b})`.
+    r"""Bound the number of primes in :math:`[2^{b-1}, 2^{b})` from below, provably.
 
     Exact count (sieve) for :math:`b \le 22`. Above, Dusart's bounds (Math. Comp.
     68, 1999): :math:`\pi(x) \ge \frac{x}{\ln x}(1 + \frac{1}{\ln x})` for
@@ -205,7 +205,7 @@ def _real_finite(array, name="array") -> np.ndarray:
 
 
 def _mantissa_exponent(a: np.ndarray):
-    """``a = M * 2^E`` with int64 ``M`` (|M| < 2^53) and int64 ``E``, exactly."""
+    """Split ``a = M * 2^E`` exactly: int64 ``M`` (|M| < 2^53) and int64 ``E``."""
     m, e = np.frexp(a)
     M = np.ldexp(m, 53).astype(np.int64)  # exact: |m| in [0.5, 1), 53 significant bits
     return M, e.astype(np.int64) - 53
@@ -287,7 +287,7 @@ def to_residues(array, p: int, scale_exp: int = 0) -> np.ndarray:
 
 
 def _limb_plan(p: int) -> tuple[int, int, int]:
-    """(number of limbs, limb bits, max exact chunk of the contracted dim) for prime ``p``."""
+    """Return (limbs, limb bits, largest exact chunk of the contracted dim) for ``p``."""
     bits = int(p - 1).bit_length()
     nl = 1
     while True:
@@ -361,14 +361,14 @@ def _check_network(arrays, inputs, output, size_dict):
     output = tuple(output)
     if len(set(output)) != len(output):
         raise ValueError(f"output has a repeated index: {output!r}")
-    for i, (arr, term) in enumerate(zip(arrays, inputs)):
+    for i, (arr, term) in enumerate(zip(arrays, inputs, strict=True)):
         if len(set(term)) != len(term):
             raise ValueError(f"inputs[{i}] repeats an index: {tuple(term)!r}")
         if np.ndim(arr) != len(term):
             raise ValueError(
                 f"arrays[{i}] has {np.ndim(arr)} dimensions but inputs[{i}] names {len(term)}"
             )
-        for ix, d in zip(term, np.shape(arr)):
+        for ix, d in zip(term, np.shape(arr), strict=True):
             if size_dict.get(ix, d) != d:
                 raise ValueError(
                     f"index {ix!r} has dimension {d} in arrays[{i}] but {size_dict[ix]} "
@@ -405,8 +405,9 @@ def _sum_mod(x, axes, p):
     return x
 
 
-def contract_mod_p(arrays, inputs, output, size_dict=None, p: int = None, *, tree=None,
-                   optimize=None) -> np.ndarray:
+def contract_mod_p(
+    arrays, inputs, output, size_dict=None, p: int = None, *, tree=None, optimize=None
+) -> np.ndarray:
     r"""Contract a (hyper-)network of int64 residue arrays exactly modulo ``p``.
 
     Computes :math:`\sum_{\text{non-output labels}} \prod_t T_t \bmod p` along a
@@ -449,12 +450,12 @@ def contract_mod_p(arrays, inputs, output, size_dict=None, p: int = None, *, tre
     inputs = [tuple(t) for t in inputs]
     size_dict = dict(size_dict or {})
     output = _check_network(arrays, inputs, output, size_dict)
-    for i, (arr, term) in enumerate(zip(arrays, inputs)):
+    for i, (arr, term) in enumerate(zip(arrays, inputs, strict=True)):
         if arr.dtype != np.int64:
             raise TypeError(f"arrays[{i}] must be int64 residues, got dtype {arr.dtype}")
         if arr.size and (arr.min() < 0 or arr.max() >= p):
             raise ValueError(f"arrays[{i}] has entries outside [0, p) = [0, {p})")
-        size_dict.update(zip(term, arr.shape))
+        size_dict.update(zip(term, arr.shape, strict=True))
     _symbolize(inputs, output)
     if tree is not None:
         path = tuple(tuple(step) for step in tree.get_ssa_path())
@@ -508,15 +509,19 @@ def _contract_path(arrays, inputs, output, size_dict, p, path):
         terms.append(kept)
         plan.append(kept)
         biggest = max(biggest, math.prod(size_dict[ix] for ix in kept))
-    check_size(biggest, 8 * 3, what="the largest intermediate of the exact contraction",
-               instead="reduce the cut or the network")
+    check_size(
+        biggest,
+        8 * 3,
+        what="the largest intermediate of the exact contraction",
+        instead="reduce the cut or the network",
+    )
 
-    tensors: dict = dict(enumerate(zip(arrays, inputs)))
+    tensors: dict = dict(enumerate(zip(arrays, inputs, strict=True)))
     cnt = dict(count)
 
     if not full:
         x, t = tensors[0]
-    for k_step, ((i, j), kept) in enumerate(zip(full, plan)):
+    for k_step, ((i, j), kept) in enumerate(zip(full, plan, strict=True)):
         (a, ta), (b, tb) = tensors.pop(i), tensors.pop(j)
         for ix in ta + tb:
             cnt[ix] -= 1
@@ -539,7 +544,8 @@ def _contract_path(arrays, inputs, output, size_dict, p, path):
             math.prod(dims[0]), math.prod(dims[1]), math.prod(size_dict[ix] for ix in con)
         )
         bm = b.transpose([tb.index(ix) for ix in batch + con + rf]).reshape(
-            math.prod(dims[0]), math.prod(size_dict[ix] for ix in con),
+            math.prod(dims[0]),
+            math.prod(size_dict[ix] for ix in con),
             math.prod(size_dict[ix] for ix in rf),
         )
         c = matmul_mod_p(am, bm, p)
@@ -613,6 +619,24 @@ def _inverse_mod_p(S: np.ndarray, p: int) -> np.ndarray:
     return A[:, k:]
 
 
+def _schur_update(rest: np.ndarray, left: np.ndarray, right: np.ndarray, p: int) -> np.ndarray:
+    """Return ``(rest - left @ right) mod p``, fusing the limb sums (fewer passes)."""
+    nl, limb, kmax = _limb_plan(p)
+    if left.shape[1] > kmax or nl > 2:
+        return (rest - matmul_mod_p(left, right, p)) % p
+    lf = left.astype(np.float64)
+    mask = (1 << limb) - 1
+    for j in range(nl):
+        rj = ((right >> (limb * j)) & mask) if nl > 1 else right
+        c = np.matmul(lf, rj.astype(np.float64)).astype(np.int64)  # exact, < 2^53
+        if j:  # (c mod p) 2^(limb j) < 2^(2 bits) <= 2^52; rest stays above -2^54
+            np.remainder(c, p, out=c)
+            np.multiply(c, pow(2, limb * j, p), out=c)
+        np.subtract(rest, c, out=rest)
+    np.remainder(rest, p, out=rest)
+    return rest
+
+
 def rank_mod_p(matrix, p: int, *, block: int = 128) -> int:
     r"""Rank over :math:`\mathrm{GF}(p)` of an integer (residue) matrix.
 
@@ -672,7 +696,7 @@ def rank_mod_p(matrix, p: int, *, block: int = 128) -> int:
         notR[R] = False
         Sinv = _inverse_mod_p(A[np.ix_(R, C)], p)
         T = matmul_mod_p(Sinv, np.ascontiguousarray(A[R, block:]), p)
-        A = (A[notR, block:] - matmul_mod_p(np.ascontiguousarray(A[np.ix_(notR, C)]), T, p)) % p
+        A = _schur_update(A[notR, block:], A[np.ix_(notR, C)], T, p)
         total += k
     return total
 
@@ -730,12 +754,12 @@ def _parse_side(side, name):
     if len(set(rows)) != len(rows):
         raise ValueError(f"{name}: open_rows repeats a label: {rows!r}")
     sizes: dict = {}
-    for i, (a, t) in enumerate(zip(arrays, inputs)):
+    for i, (a, t) in enumerate(zip(arrays, inputs, strict=True)):
         if a.ndim != len(t):
             raise ValueError(f"{name}: arrays[{i}] has {a.ndim} dimensions, inputs[{i}] {len(t)}")
         if len(set(t)) != len(t):
             raise ValueError(f"{name}: inputs[{i}] repeats a label: {t!r}")
-        for ix, d in zip(t, a.shape):
+        for ix, d in zip(t, a.shape, strict=True):
             if sizes.setdefault(ix, d) != d:
                 raise ValueError(f"{name}: label {ix!r} has dimensions {sizes[ix]} and {d}")
     for ix in rows:
@@ -747,7 +771,7 @@ def _parse_side(side, name):
 def _side_bound(arrays, scales, inputs, rows, cut, sizes, gram):
     """log2 of a bound on |entries| of the side's integer factor (None if all zero)."""
     total = 0.0
-    for a, s in zip(arrays, scales):
+    for a, s in zip(arrays, scales, strict=True):
         nz = a[a != 0]
         if nz.size == 0:
             return None
@@ -759,8 +783,9 @@ def _side_bound(arrays, scales, inputs, rows, cut, sizes, gram):
     return 2 * (total + internal) + sum(math.log2(sizes[ix]) for ix in rows)
 
 
-def exact_cut_rank(x_side, y_side, cut, *, n_primes: int = 2, seed=None, optimize=None,
-                   bits: int = DEFAULT_BITS) -> ExactRank:
+def exact_cut_rank(
+    x_side, y_side, cut, *, n_primes: int = 2, seed=None, optimize=None, bits: int = DEFAULT_BITS
+) -> ExactRank:
     r"""Exact rank of :math:`[[A]] = X Y` across a cut, modulo random primes.
 
     The network is split along the cut :math:`C` (labels ``cut``, dimension
@@ -853,7 +878,9 @@ def exact_cut_rank(x_side, y_side, cut, *, n_primes: int = 2, seed=None, optimiz
             side = "x_side" if ix not in xs else "y_side"
             raise ValueError(f"cut label {ix!r} is on no tensor of {side}")
         if xs[ix] != ys[ix]:
-            raise ValueError(f"cut label {ix!r} has dimension {xs[ix]} in x_side, {ys[ix]} in y_side")
+            raise ValueError(
+                f"cut label {ix!r} has dimension {xs[ix]} in x_side, {ys[ix]} in y_side"
+            )
         if ix in xr or ix in yr:
             raise ValueError(f"cut label {ix!r} is also an open row label")
     cset = set(cut)
@@ -870,8 +897,12 @@ def exact_cut_rank(x_side, y_side, cut, *, n_primes: int = 2, seed=None, optimiz
     gram_x, gram_y = RX > W, RY > W
     nrows = W if gram_x else RX
     ncols = W if gram_y else RY
-    check_size(float(nrows) * W + float(W) * ncols + float(nrows) * ncols, 8,
-               what="the exact cut factors", instead="reduce the cut dimension")
+    check_size(
+        float(nrows) * W + float(W) * ncols + float(nrows) * ncols,
+        8,
+        what="the exact cut factors",
+        instead="reduce the cut dimension",
+    )
 
     def network(inputs, rows, gram, first):
         if not gram:
@@ -902,8 +933,8 @@ def exact_cut_rank(x_side, y_side, cut, *, n_primes: int = 2, seed=None, optimiz
     primes, ranks = [], []
     for _ in range(int(n_primes)):
         p = random_prime(rng, bits)
-        rx = [to_residues(a, p, s) for a, s in zip(xa, xscale)]
-        ry = [to_residues(a, p, s) for a, s in zip(ya, yscale)]
+        rx = [to_residues(a, p, s) for a, s in zip(xa, xscale, strict=True)]
+        ry = [to_residues(a, p, s) for a, s in zip(ya, yscale, strict=True)]
         fx = _contract_path(rx * 2 if gram_x else rx, *xnet, xsizes, p, xpath)
         fy = _contract_path(ry * 2 if gram_y else ry, *ynet, ysizes, p, ypath)
         fx, fy = fx.reshape(nrows, W), fy.reshape(W, ncols)

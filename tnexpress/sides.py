@@ -42,13 +42,22 @@ def open_inds(tn: qtn.TensorNetwork) -> tuple[str, ...]:
     return site_inds + rest
 
 
-def _site_positions(tn) -> list | None:
+def _site_positions(tn) -> list:
     if hasattr(tn, "sites") and hasattr(tn, "site_ind"):
         try:
-            return list(tn.sites)
+            return [s for s in tn.sites if tn.site_ind(s) in tn.ind_map]
         except Exception:
-            return None
-    return None
+            return []
+    return []
+
+
+def _is_site(a, sites) -> bool:
+    if isinstance(a, bool):
+        return False
+    try:
+        return a in sites
+    except TypeError:  # unhashable
+        return False
 
 
 def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
@@ -86,26 +95,28 @@ def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
                 f"{list(opens[:8])}{' ...' if len(opens) > 8 else ''}"
             )
         a_inds = A
+    elif (sites := _site_positions(tn)) and all(_is_site(a, site_set := set(sites)) for a in A):
+        # site labels: ints for chains and tnexpress builders, (i, j) for PEPS
+        a_inds = [tn.site_ind(a) for a in A]
     elif all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in A):
-        sites = _site_positions(tn)
-        if sites is not None and len(sites) > 0:
-            pos = {s: tn.site_ind(s) for s in sites}
-            bad = [a for a in A if a not in pos]
-            if bad:
-                raise ValueError(
-                    f"{name} has sites {bad[:5]} out of range; valid sites are "
-                    f"{sites[0]}..{sites[-1]} ({len(sites)} sites)"
-                )
-            a_inds = [pos[a] for a in A]
-        else:
-            bad = [a for a in A if not 0 <= a < len(opens)]
-            if bad:
-                raise ValueError(
-                    f"{name} has positions {bad[:5]} out of range; valid: 0..{len(opens) - 1}"
-                )
-            a_inds = [opens[a] for a in A]
+        if sites:
+            site_set = set(sites)
+            bad = [a for a in A if not _is_site(a, site_set)]
+            raise ValueError(
+                f"{name} has sites {bad[:5]} out of range; valid sites are "
+                f"{sites[0]}..{sites[-1]} ({len(sites)} sites)"
+            )
+        bad = [a for a in A if not 0 <= a < len(opens)]
+        if bad:
+            raise ValueError(
+                f"{name} has positions {bad[:5]} out of range; valid: 0..{len(opens) - 1}"
+            )
+        a_inds = [opens[a] for a in A]
     else:
-        raise TypeError(f"{name} must hold only ints (sites) or only strs (index names), got {A!r}")
+        raise TypeError(
+            f"{name} must hold only site positions (ints) or only open-index names (strs), "
+            f"got {A!r}"
+        )
     if len(set(a_inds)) != len(a_inds):
         dup = sorted({a for a in A if A.count(a) > 1}, key=str)
         raise ValueError(f"{name} repeats entries {dup[:5]}; each site may appear once")

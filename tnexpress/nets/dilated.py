@@ -54,7 +54,6 @@ with :func:`theta` the tiling of ``I`` into maximal tree nodes and
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Iterable, Sequence
 
@@ -347,8 +346,7 @@ def dilated(
     )
     _time_tags(net, L)
     if shared:
-        draw = WeightDrawer(None if seed is None else np.random.default_rng(seed).integers(2**32) + 1,
-                            weights, dtype)
+        draw = WeightDrawer(np.random.default_rng(seed), weights, dtype)
         cache: dict = {}
         for t in net:
             if "CONV" not in t.tags:
@@ -601,4 +599,3 @@ register_family(
     doc="mixed decomposition of two dilated ConvACs (interconnected at a layer)",
 )
 
-_ = math  # math kept for callers' doctests

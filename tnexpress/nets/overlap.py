@@ -206,21 +206,36 @@ def _build(shape, M, ranks, kernel, stride, padding, Y, seed, weights, dtype, co
     strides = _expand(stride, L, ndim, "stride")
     plans = _plan(shape, kernels, strides, padding)  # raises before any allocation
     draw = WeightDrawer(seed, weights, dtype)
-    tensors = []
-    in_dim = M
-    for l, (out_shape, windows) in enumerate(plans):
-        n_out = len(windows)
-        last = l == L - 1
+    # one weight matrix per (layer, location, tap), drawn in layer order
+    W = {}
+    for l, (_, windows) in enumerate(plans):
+        in_dim = M if l == 0 else ranks[l - 1]
         for j, taps in enumerate(windows):
-            # after the last layer: global product pooling = one shared index
-            out_ix = f"h{l}_0" if (last and n_out > 1) else f"h{l}_{j}"
-            for tap, src in taps:
-                in_ix = f"k{src}" if l == 0 else f"h{l - 1}_{src}"
-                tags = ["CONV", f"L{l}", f"J{j}", f"TAP{tap}"]
-                if l == 0:
-                    tags.append(SITE_TAG.format(src))
-                tensors.append(qtn.Tensor(draw(in_dim, ranks[l]), inds=(in_ix, out_ix), tags=tags))
-        in_dim = ranks[l]
+            for tap, _src in taps:
+                W[l, j, tap] = draw(in_dim, ranks[l])
+    tensors: list[qtn.Tensor] = []
+    copies: dict[tuple[int, int], int] = {}
+
+    def unit(l, j, out_ix):
+        """Tensors computing location ``j`` of layer ``l`` into ``out_ix`` (a fresh copy)."""
+        c = copies.get((l, j), 0)
+        copies[l, j] = c + 1
+        for tap, src in plans[l][1][j]:
+            if l == 0:
+                in_ix = f"k{src}"
+            else:
+                n = copies.get((l - 1, src), 0)
+                in_ix = f"h{l - 1}_{src}" + (f"c{n}" if n else "")
+                unit(l - 1, src, in_ix)
+            tags = ["CONV", f"L{l}", f"J{j}", f"TAP{tap}"] + (["COPY{c}"] if c else [])
+            if l == 0:
+                tags.append(SITE_TAG.format(src))
+            tensors.append(qtn.Tensor(W[l, j, tap], inds=(in_ix, out_ix), tags=tags))
+
+    last = plans[-1][1]
+    for j in range(len(last)):
+        # after the last layer: global product pooling = one shared index
+        unit(L - 1, j, f"h{L - 1}_0" if len(last) > 1 else f"h{L - 1}_{j}")
     top = f"h{L - 1}_0"
     if Y == 1:
         tensors.append(qtn.Tensor(draw(ranks[-1]), inds=(top,), tags=("OUT",)))

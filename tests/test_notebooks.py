@@ -1,0 +1,26 @@
+"""Every notebook executes top to bottom (its cells assert the claims it shows)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_executes(path, tmp_path):
+    work = tmp_path / path.name
+    shutil.copy(path, work)
+    (tmp_path / "figures").mkdir()
+    nb = nbformat.read(work, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()  # raises CellExecutionError if any cell (assert) fails
+    n_code = sum(c.cell_type == "code" for c in nb.cells)
+    assert n_code > 0
+    assert any("assert" in c.source for c in nb.cells if c.cell_type == "code")
