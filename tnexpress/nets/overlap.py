@@ -19,13 +19,20 @@ location feeds several windows.
 
 As a tensor network
 -------------------
-The channel index of location ``j`` of layer ``l`` is ``h{l}_{j}`` (size
-``r_l``); it is a *hyper-index* shared by the ``K`` tap tensors that produce it
-(their product is the delta tensor) and by every tap tensor of layer ``l + 1``
-that reads it (the copy to each window it feeds). At the first layer the read
-index is the open leg ``k{i}`` itself, which is therefore a hyper-index (an open
-leg held by several tensors) when the first layer overlaps; contract with
-``output_inds`` (``net.to_dense(...)`` does).
+``A[d_1..d_N]`` is the network's output when input ``i`` has representation
+``e_{d_i}`` (the grid tensor on the M template points; for non-overlapping
+networks it is the coefficient tensor of the multilinear form). An input read by
+several windows is then a delta copy: the open leg ``k{i}`` is a *hyper-index*
+held by every first-layer tap tensor that reads it (exact, since
+``e_d (x) e_d`` is diagonal). A *hidden* location read by several windows is a
+vector, not an indicator, and copying it is not a delta (``y (x) y`` is not
+diagonal): each extra reader gets its own copy of the sub-network computing
+that location (same weights, tag ``COPY{c}``, index ``h{l}_{j}c{c}``), down to the
+shared input legs. The channel index of location ``j`` of layer ``l`` is
+``h{l}_{j}`` (size ``r_l``), shared by the taps that produce it (product pooling)
+and the tap that reads that copy. Contract with ``output_inds``
+(``net.to_dense(...)`` does). Overlaps in hidden layers multiply the size
+(each stride-1 layer of kernel K roughly K-fold): keep them for small N.
 
 Boundary conventions
 --------------------
