@@ -107,7 +107,8 @@ def test_overlap2d_matches_forward_pass():
     H, W, M = 4, 4, 2
     kernels, strides = [(3, 3), (2, 2), (2, 2)], [(1, 1), (2, 2), (2, 2)]
     net = overlap2d(H, W, M, (2, 2, 2), kernels, strides, seed=5)
-    np.testing.assert_allclose(dense(net), ref_overlap_2d(net, H, W, M, kernels, strides), rtol=1e-10)
+    ref = ref_overlap_2d(net, H, W, M, kernels, strides)
+    np.testing.assert_allclose(dense(net), ref, rtol=1e-8, atol=1e-12 * np.abs(ref).max())
 
 
 def test_open_legs_are_hyper_indices_when_first_layer_overlaps():
@@ -122,7 +123,9 @@ def test_layer_sizes():
     assert overlap_layer_sizes(10, (3, 2, 2, 2), (1, 2, 2, 2), padding="valid") == [
         (10,), (8,), (4,), (2,), (1,)
     ]
-    assert overlap_layer_sizes((4, 6), (3, 2), (1, 2), n_layers=2) == [(4, 6), (4, 6), (2, 3)]
+    # 2D: a flat pair is (ky, kx) for every layer; per-layer entries are pairs or ints
+    assert overlap_layer_sizes((4, 6), (3, 2), (1, 2), n_layers=2) == [(4, 6), (4, 3), (4, 2)]
+    assert overlap_layer_sizes((4, 6), ((3, 3), 2), ((1, 1), 2)) == [(4, 6), (4, 6), (2, 3)]
 
 
 @pytest.mark.parametrize("M, r", [(2, 2), (3, 2), (2, 3)])

@@ -14,7 +14,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from . import nets, partitions
+from . import exact, nets, partitions
 from .certify import Certificate, certify
 from .contract import BudgetError, get_memory_budget, set_memory_budget
 from .geometric import GeometricMeasure, geometric_measure
@@ -31,6 +31,7 @@ from .sides import open_inds
 
 __all__ = (
     "__version__",
+    "exact",
     "nets",
     "partitions",
     "Certificate",

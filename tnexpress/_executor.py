@@ -44,12 +44,11 @@ class _Ops:
     """Backend functions looked up once per contraction (autoray dispatch per call
     costs more than a small pairwise contraction itself)."""
 
-    __slots__ = ("numpy", "tensordot", "transpose", "reshape", "matmul", "qr", "absmax")
+    __slots__ = ("numpy", "transpose", "reshape", "matmul", "qr", "absmax")
 
     def __init__(self, like):
         self.numpy = isinstance(like, np.ndarray)
         if self.numpy:
-            self.tensordot = np.tensordot
             self.transpose = np.transpose
             self.reshape = np.reshape
             self.matmul = np.matmul
@@ -58,7 +57,6 @@ class _Ops:
         else:
             backend = ar.infer_backend(like)
             fn = ar.get_lib_fn
-            self.tensordot = fn(backend, "tensordot")
             self.transpose = fn(backend, "transpose")
             self.reshape = fn(backend, "reshape")
             self.matmul = fn(backend, "matmul")
@@ -81,48 +79,48 @@ def _pair(ops, a, ai, b, bi, keep_set):
     """Contract two terms; return the result and its labels (order of our choosing).
 
     Labels shared by both and kept are batch labels (hyper-indices), shared and
-    not kept are summed; a label held by one side only is kept as is. Anything
-    else (a label repeated on one term, or summed from one term alone) goes to
-    cotengra's general ``array_contract``.
+    not kept are summed; a label held by one side only is kept as is. The pair
+    becomes one (batched) matrix product. Anything else (a label repeated on
+    one term, or summed from one term alone) returns ``None``: the caller
+    falls back to cotengra's general ``array_contract``.
     """
     sa, sb = set(ai), set(bi)
     if len(sa) != len(ai) or len(sb) != len(bi):
         return None
-    batch, con = [], []
+    batch, fa, con, fb = [], [], [], []
     for lab in ai:
         if lab in sb:
             (batch if lab in keep_set else con).append(lab)
-        elif lab not in keep_set:
+        elif lab in keep_set:
+            fa.append(lab)
+        else:
             return None
     for lab in bi:
-        if lab not in sa and lab not in keep_set:
-            return None
-    if not batch:
-        ax_a = [ai.index(lab) for lab in con]
-        ax_b = [bi.index(lab) for lab in con]
-        c = ops.tensordot(a, b, (ax_a, ax_b))
-        out = tuple(lab for lab in ai if lab not in sb) + tuple(lab for lab in bi if lab not in sa)
-        return c, out
-    fa = [lab for lab in ai if lab not in sb]
-    fb = [lab for lab in bi if lab not in sa]
-    sha, shb = a.shape, b.shape
-    dim_a = dict(zip(ai, sha))
-    dim_b = dict(zip(bi, shb))
-    db = math.prod(dim_a[lab] for lab in batch)
-    dc = math.prod(dim_a[lab] for lab in con)
-    dfa = math.prod(dim_a[lab] for lab in fa)
-    dfb = math.prod(dim_b[lab] for lab in fb)
-    pa = [ai.index(lab) for lab in batch + fa + con]
-    pb = [bi.index(lab) for lab in batch + con + fb]
-    am = ops.reshape(ops.transpose(a, pa), (db, dfa, dc))
-    bm = ops.reshape(ops.transpose(b, pb), (db, dc, dfb))
-    c = ops.matmul(am, bm)
-    shape = (
-        *[dim_a[lab] for lab in batch],
-        *[dim_a[lab] for lab in fa],
-        *[dim_b[lab] for lab in fb],
-    )
-    return ops.reshape(c, shape), (*batch, *fa, *fb)
+        if lab not in sa:
+            if lab not in keep_set:
+                return None
+            fb.append(lab)
+    dim = dict(zip(ai, a.shape))
+    dim.update(zip(bi, b.shape))
+    prod = math.prod
+    dc = prod([dim[lab] for lab in con])
+    dfa = prod([dim[lab] for lab in fa])
+    dfb = prod([dim[lab] for lab in fb])
+    pa = [ai.index(lab) for lab in (*batch, *fa, *con)]
+    pb = [bi.index(lab) for lab in (*batch, *con, *fb)]
+    out = (*batch, *fa, *fb)
+    shape = tuple(dim[lab] for lab in out)
+    if batch:
+        db = prod([dim[lab] for lab in batch])
+        sa_, sb_ = (db, dfa, dc), (db, dc, dfb)
+    else:
+        sa_, sb_ = (dfa, dc), (dc, dfb)
+    if ops.numpy:
+        c = a.transpose(pa).reshape(sa_) @ b.transpose(pb).reshape(sb_)
+        return c.reshape(shape), out
+    am = ops.reshape(ops.transpose(a, pa), sa_)
+    bm = ops.reshape(ops.transpose(b, pb), sb_)
+    return ops.reshape(ops.matmul(am, bm), shape), out
 
 
 def contract_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):

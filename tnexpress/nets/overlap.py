@@ -84,7 +84,13 @@ def _n_layers(ranks, kernel, stride, ndim) -> int:
     def per_layer_len(x, name):
         if x is None or _is_int(x):
             return None
-        if ndim == 2 and isinstance(x, Sequence) and len(x) == 2 and all(_is_int(v) for v in x):
+        if (
+            name != "ranks"
+            and ndim == 2
+            and isinstance(x, Sequence)
+            and len(x) == 2
+            and all(_is_int(v) for v in x)
+        ):
             return None  # one (ky, kx) pair for every layer
         if isinstance(x, str) or not isinstance(x, Sequence):
             raise TypeError(f"{name} must be an int or a sequence (one entry per layer), got {x!r}")
