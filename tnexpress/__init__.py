@@ -14,10 +14,13 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from . import exact, nets, partitions
+from . import attention, cp_als, exact, grid, nets, partitions
+from .attention import attention_separation_ranks, linear_attention
 from .certify import Certificate, certify
 from .contract import BudgetError, get_memory_budget, set_memory_budget
+from .cp_als import estimate_cp_rank
 from .geometric import GeometricMeasure, geometric_measure
+from .grid import balanced_partitions, grid_rank, grid_schmidt_values, grid_tensor, matricize
 from .graph import MinCut, min_cut
 from .schmidt import (
     SchmidtSpectrum,
@@ -31,7 +34,10 @@ from .sides import open_inds
 
 __all__ = (
     "__version__",
+    "attention",
+    "cp_als",
     "exact",
+    "grid",
     "nets",
     "partitions",
     "Certificate",
@@ -50,4 +56,12 @@ __all__ = (
     "schmidt_spectrum",
     "schmidt_values",
     "open_inds",
+    "attention_separation_ranks",
+    "linear_attention",
+    "estimate_cp_rank",
+    "balanced_partitions",
+    "grid_rank",
+    "grid_schmidt_values",
+    "grid_tensor",
+    "matricize",
 )

@@ -22,7 +22,7 @@ import numpy as np
 from .certify import certify
 from .graph import min_cut
 from .nets import families, get_family
-from .schmidt import entropy, schmidt_spectrum
+from .schmidt import default_rtol, schmidt_spectrum
 
 __all__ = ("run_atlas", "atlas_rows")
 
@@ -76,8 +76,7 @@ def atlas_rows(quick: bool = False, *, log=print) -> list[dict]:
                 cut = min_cut(net, A)
                 sp = schmidt_spectrum(net, A, method="cut")
                 s = sp.values
-                tol = 8 * np.finfo(float).eps * max(sp.shape)
-                rank = int(np.count_nonzero(s > tol * s[0]))
+                rank = _rank(sp)
                 p = s[s > 0] ** 2
                 ent = float(-np.sum(p * np.log2(p)))
                 cert = None
@@ -104,6 +103,11 @@ def atlas_rows(quick: bool = False, *, log=print) -> list[dict]:
     return rows
 
 
+def _rank(sp) -> int:
+    s = sp.values
+    return int(np.count_nonzero(s > default_rtol(sp.shape) * s[0]))
+
+
 def _depth_efficiency(quick: bool, log=print) -> dict:
     """Deep (HT) vs shallow (CP) odd/even ranks as N grows (M=2, r=2 deep, r=4 shallow)."""
     from .nets import cp, ht
@@ -121,12 +125,9 @@ def _depth_efficiency(quick: bool, log=print) -> dict:
         ws = min_cut(shallow, A).weight
         md = cd = None
         if wd <= 256:
-            md = int(np.count_nonzero(
-                (lambda s: s > 8 * np.finfo(float).eps * len(s) * s[0])(
-                    schmidt_spectrum(deep, A, method="cut").values)))
+            md = _rank(schmidt_spectrum(deep, A, method="cut"))
             cd = certify("ht", A, N=N, M=2, ranks=(2,) * L, seed=0).lower
-        ms_sp = schmidt_spectrum(shallow, A, method="cut").values
-        ms = int(np.count_nonzero(ms_sp > 8 * np.finfo(float).eps * len(ms_sp) * ms_sp[0]))
+        ms = _rank(schmidt_spectrum(shallow, A, method="cut"))
         for k, v in zip(out, (N, wd, md, cd, ws, ms)):
             out[k].append(v)
         log(f"  depth efficiency N={N}: deep bound {wd}, measured {md}, certified {cd}; "

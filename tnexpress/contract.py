@@ -31,6 +31,7 @@ __all__ = (
     "set_memory_budget",
     "check_size",
     "clear_path_cache",
+    "path_cache_info",
 )
 
 
@@ -134,12 +135,20 @@ def _rust_random_greedy_ssa_path(inputs, output, size_dict, ntrials):
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_MAX = 512
 _LOCK = threading.Lock()
+_STATS = {"hits": 0, "misses": 0}
 
 
 def clear_path_cache() -> None:
-    """Forget all cached contraction trees."""
+    """Forget all cached contraction trees and reset the hit counters."""
     with _LOCK:
         _CACHE.clear()
+        _STATS.update(hits=0, misses=0)
+
+
+def path_cache_info() -> dict:
+    """``{"hits", "misses", "size", "maxsize"}`` of the contraction-path cache."""
+    with _LOCK:
+        return {**_STATS, "size": len(_CACHE), "maxsize": _CACHE_MAX}
 
 
 def _canonical_key(inputs, output, size_dict, optimize_key):
@@ -183,6 +192,9 @@ def contraction_tree(inputs, output, size_dict, *, optimize=None) -> ctg.Contrac
             hit = _CACHE.get(key)
             if hit is not None:
                 _CACHE.move_to_end(key)
+                _STATS["hits"] += 1
+            else:
+                _STATS["misses"] += 1
         if hit is not None:
             return ctg.ContractionTree.from_path(inputs, output, size_dict, ssa_path=hit)
     opt = default_optimizer(len(inputs)) if optimize is None else optimize

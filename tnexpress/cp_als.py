@@ -117,7 +117,7 @@ def cp_als(
         Number of terms ``R >= 1``.
     tol : float
         Stop when the relative error is below ``tol`` (or improves by less than
-        0.1% of itself over 50 sweeps: a stall).
+        0.1% of itself over 200 sweeps: a stall).
     max_iter : int
         Maximum sweeps.
     seed : None, int or numpy.random.Generator
@@ -165,7 +165,7 @@ def cp_als(
         history.append(err)
         if err < tol:
             return CPResult(A, float(err), it, True)
-        if it > 50 and history[-51] - err < 1e-3 * err:
+        if it > 200 and history[-201] - err < 1e-3 * err:
             return CPResult(A, float(err), it, True)
     return CPResult(A, float(err), it, False)
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from ._executor import contract_path, identity_like
 from ._structure import Structure, build_structure
+from ._plan import peak_entries
 from .contract import check_size, contraction_tree
 from .graph import min_cut_structure
 
@@ -112,25 +113,55 @@ def _to_numpy(x) -> np.ndarray:
     return np.asarray(ar.to_numpy(x))
 
 
+def _side_terms(st: Structure, nodes):
+    """Nodes, their labels and the row labels of one side, terminals folded in.
+
+    A terminal is ``delta(row, k)``. Where ``k`` joins it to a single tensor of
+    the same side, that tensor takes ``row`` in place of ``k`` and the terminal
+    is dropped: the same network with one pairwise step fewer per open leg.
+    """
+    nodes = sorted(nodes)
+    node_set = set(nodes)
+    n_tensors = len(st.tids)
+    rename: dict = {}
+    kept, rows = [], []
+    for n in nodes:
+        if n >= n_tensors:
+            row, k = st.inputs[n]
+            rows.append(row)
+            h = st.holders.get(k, ())
+            if len(h) == 2:
+                other = h[1] if h[0] == n else h[0]
+                if other != n and other < n_tensors and other in node_set:
+                    rename.setdefault(other, {})[k] = row
+                    continue
+        kept.append(n)
+    inputs = [
+        tuple(rename[n].get(i, i) for i in st.inputs[n]) if n in rename else st.inputs[n]
+        for n in kept
+    ]
+    return kept, inputs, rows
+
+
 def _side_factor(st: Structure, nodes, cut, optimize):
     """Factor ``F`` (``k x W``) and ``log2`` scale of one side of the cut."""
-    nodes = sorted(nodes)
-    inputs = [st.inputs[n] for n in nodes]
-    rows = _rows(st, nodes)
+    nodes, inputs, rows = _side_terms(st, nodes)
     row_set = set(rows)
     tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
     tree = contraction_tree(tree_inputs, cut, st.size, optimize=optimize)
     W = math.prod(st.size[i] for i in cut)
     itemsize = np.dtype(st.dtype).itemsize
+    path = tree.get_path()
+    peak = peak_entries(inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows)
     check_size(
-        max(float(tree.max_size()) ** 2, float(W) ** 2),
+        max(peak, W * W),
         itemsize,
         what=f"the cut method (cut weight W={W})",
         instead="this bipartition's min cut is too wide for an exact spectrum on this machine",
     )
     arrays = [_array(st, n) for n in nodes]
     a, ix, l2 = contract_path(
-        arrays, inputs, tuple(rows) + tuple(cut), tree.get_path(), st.size, rows=rows
+        arrays, inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows
     )
     cut_set = set(cut)
     r_ix = [i for i in ix if i not in cut_set]
@@ -222,13 +253,15 @@ def schmidt_values(tn, A, *, method: str = "auto", optimize=None) -> np.ndarray:
 
 
 def default_rtol(shape) -> float:
-    """Relative threshold of the numerical rank: ``max(shape) * 2**-52 * 8``.
+    """Relative threshold of the numerical rank: ``max(shape) * 2**-52`` (numpy's).
 
-    Measured noise floor of the cut method on rank-deficient networks is a few
-    ``1e-16`` relative; the factor 8 leaves room for the sweeps' rounding while
-    keeping spectra spread over 12 orders of magnitude exact.
+    Measured here: the noise tail of the cut method on rank-deficient chains
+    (bond 16, rank 5, 50 draws) stays below ``2e-16`` relative, while genuine
+    Schmidt values of 4-layer Gaussian networks reach ``5e-14`` relative
+    (dilated N=16, M=2, r=2, the mixed-decomposition partition). For a proof
+    of the rank use ``exact=True``.
     """
-    return max(shape) * np.finfo(np.float64).eps * 8
+    return max(shape) * float(np.finfo(np.float64).eps)
 
 
 def schmidt_rank(

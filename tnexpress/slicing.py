@@ -27,6 +27,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import cotengra as ctg
 import numpy as np
 import quimb.tensor as qtn
 from autoray import get_dtype_name, infer_backend
@@ -37,7 +38,7 @@ __all__ = ("contract", "open_inds", "plan_contraction")
 
 
 def open_inds(tn: qtn.TensorNetwork) -> tuple:
-    """The indices of ``tn`` that appear on exactly one tensor.
+    """Return the indices of ``tn`` that appear on exactly one tensor.
 
     For a network without hyper-indices these are quimb's ``outer_inds()``.
     With hyper-indices an index shared by two or more tensors may still be
@@ -60,9 +61,7 @@ def _itemsize(dtype_names: Sequence[str]) -> int:
     try:
         return np.result_type(*dtype_names).itemsize
     except TypeError:  # e.g. bfloat16, unknown to numpy
-        return max(
-            (np.dtype(n).itemsize if n in np.sctypeDict else 2) for n in dtype_names
-        )
+        return max((np.dtype(n).itemsize if n in np.sctypeDict else 2) for n in dtype_names)
 
 
 def _check_options(max_memory, slicing):
@@ -86,9 +85,7 @@ def _as_network(tn) -> qtn.TensorNetwork:
     if isinstance(tn, qtn.Tensor):
         return qtn.TensorNetwork([tn], virtual=True)
     if not isinstance(tn, qtn.TensorNetwork):
-        raise TypeError(
-            f"tn must be a quimb TensorNetwork (or Tensor), got {type(tn).__name__}"
-        )
+        raise TypeError(f"tn must be a quimb TensorNetwork (or Tensor), got {type(tn).__name__}")
     return tn
 
 
@@ -114,7 +111,7 @@ def plan_contraction(
     max_memory: int | None = None,
     slicing: bool | int | str = "auto",
 ):
-    """The sliced contraction tree :func:`contract` would use, without contracting.
+    """Return the sliced contraction tree :func:`contract` would use, without contracting.
 
     Parameters
     ----------
@@ -124,7 +121,8 @@ def plan_contraction(
     Returns
     -------
     tree : cotengra.ContractionTree
-        Tree over ``tn.tensors`` (in order) to ``output``, sliced so that its
+        Tree over ``tn.tensors`` (in order, indices relabelled to single
+        characters ``cotengra.get_symbol(i)``), sliced so that its
         largest intermediate fits ``max_memory``.
     output : tuple of str
         The output indices.
@@ -143,10 +141,19 @@ def plan_contraction(
     budget = get_memory_budget() if max_memory is None else int(max_memory)
     tensors = tn.tensors
     itemsize = _itemsize([get_dtype_name(t.data) for t in tensors])
-    size_dict = {ix: tn.ind_size(ix) for ix in tn.ind_map}
+    # cotengra 0.8's ContractionTree joins index labels into strings when it
+    # contracts, so labels must be single characters: relabel with its symbols
+    sym: dict = {}
+    for t in tensors:
+        for ix in t.inds:
+            if ix not in sym:
+                sym[ix] = ctg.get_symbol(len(sym))
+    size_dict = {sym[ix]: tn.ind_size(ix) for ix in sym}
+    sym_inputs = [tuple(sym[ix] for ix in t.inds) for t in tensors]
+    sym_output = tuple(sym[ix] for ix in output)
 
     # 1. the output: no slicing can shrink it, check before any path search
-    out_entries = math.prod(size_dict[ix] for ix in output)
+    out_entries = math.prod(size_dict[ix] for ix in sym_output)
     if out_entries * itemsize > budget:
         raise BudgetError(
             f"the output of the contraction ({len(output)} open indices) needs "
@@ -157,7 +164,7 @@ def plan_contraction(
         )
 
     # 2. the tree and its largest intermediate (entries), before allocating
-    tree = contraction_tree([t.inds for t in tensors], output, size_dict, optimize=optimize)
+    tree = contraction_tree(sym_inputs, sym_output, size_dict, optimize=optimize)
     target = budget // itemsize
     min_slices = slicing if (isinstance(slicing, int) and not isinstance(slicing, bool)) else 1
     peak = tree.max_size()
@@ -178,8 +185,9 @@ def plan_contraction(
         if tree.max_size() > target:
             tree.slice_(target_size=target, allow_outer=False, seed=attempt)
         if tree.nslices < min_slices:
-            tree.slice_(target_slices=math.ceil(min_slices / tree.nslices),
-                        allow_outer=False, seed=attempt)
+            tree.slice_(
+                target_slices=math.ceil(min_slices / tree.nslices), allow_outer=False, seed=attempt
+            )
         if tree.max_size() <= target and tree.nslices >= min_slices:
             return tree, output, itemsize
         if (tree.max_size(), tree.nslices) == before:
@@ -203,7 +211,7 @@ def _contract_range(tree, arrays, start, stop, kwargs):
 def _ranges(nslices: int, ntasks: int) -> list[tuple[int, int]]:
     ntasks = max(1, min(nslices, ntasks))
     edges = [round(k * nslices / ntasks) for k in range(ntasks + 1)]
-    return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
 def _executor_kind(executor) -> str:
@@ -251,9 +259,7 @@ def _run_slices(tree, arrays, kwargs, executor):
         workers = int(ray.available_resources().get("CPU", 1)) or 1
         remote = ray.remote(_contract_range)
         tree_r, arrays_r = ray.put(tree), ray.put(list(arrays))
-        refs = [
-            remote.remote(tree_r, arrays_r, a, b, kwargs) for a, b in _ranges(n, 4 * workers)
-        ]
+        refs = [remote.remote(tree_r, arrays_r, a, b, kwargs) for a, b in _ranges(n, 4 * workers)]
         partials = ray.get(refs)
     return tree.gather_slices(
         partials, backend=kwargs.get("backend"), check_zero=kwargs.get("check_zero", False)
