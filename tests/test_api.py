@@ -22,3 +22,11 @@ def test_registry_lists_core_families():
     assert net.nsites == 8
     parts = fam.partitions(N=8)
     assert parts["odd-even"] == (0, 2, 4, 6)
+
+
+def test_submodules_not_shadowed():
+    import types
+
+    assert isinstance(tx.contract, types.ModuleType)
+    assert callable(tx.contract.contraction_tree)
+    assert tx.contract_network is tx.slicing.contract

@@ -51,3 +51,17 @@ def test_repeated_measures_reuse_paths():
     assert path_cache_info()["misses"] == misses
     assert path_cache_info()["hits"] >= 2
     assert np.isclose(np.sum(s**2), 1.0)
+
+
+def test_cached_and_default_trees_contract_correctly():
+    # regression: trees built on multi-character labels broke cotengra's contract
+    import quimb.tensor as qtn
+
+    clear_path_cache()
+    psi = qtn.MPS_rand_state(5, 4, seed=2)
+    n = psi.H & psi
+    inputs = [t.inds for t in n.tensors]
+    size = {ix: n.ind_size(ix) for ix in n.ind_map}
+    for optimize in (None, None, "greedy", "greedy"):  # fresh, cached, preset, cached
+        tree = contraction_tree(inputs, (), size, optimize=optimize)
+        assert np.isclose(tree.contract([t.data for t in n.tensors]), psi.H @ psi)

@@ -14,7 +14,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from . import attention, cp_als, exact, grid, nets, partitions
+from . import attention, contract, cp_als, exact, grid, nets, partitions, slicing
 from .attention import attention_separation_ranks, linear_attention
 from .certify import Certificate, certify
 from .contract import BudgetError, get_memory_budget, set_memory_budget
@@ -31,10 +31,14 @@ from .schmidt import (
     schmidt_values,
 )
 from .sides import open_inds
+from .slicing import contract as contract_network
+from .slicing import plan_contraction
 
 __all__ = (
     "__version__",
     "attention",
+    "contract",
+    "slicing",
     "cp_als",
     "exact",
     "grid",
@@ -56,6 +60,8 @@ __all__ = (
     "schmidt_spectrum",
     "schmidt_values",
     "open_inds",
+    "contract_network",
+    "plan_contraction",
     "attention_separation_ranks",
     "linear_attention",
     "estimate_cp_rank",

@@ -26,7 +26,7 @@ import autoray as ar
 import cotengra as ctg
 import numpy as np
 
-__all__ = ("contract_path", "identity_like")
+__all__ = ("contract_path", "identity_like", "qr_r")
 
 _fresh = itertools.count()
 
@@ -38,6 +38,18 @@ def identity_like(d: int, like) -> object:
         return eye.astype(like.dtype if like is not None else np.float64)
     backend = ar.infer_backend(like)
     return ar.do("array", eye, like=backend) if backend != "numpy" else eye
+
+
+def _np_qr_r(x):
+    # R only: skips forming Q (2-3x faster for tall matrices, same R)
+    return np.linalg.qr(x, mode="r")
+
+
+def qr_r(x):
+    """The ``R`` factor of the reduced QR of matrix ``x`` (any autoray backend)."""
+    if isinstance(x, np.ndarray):
+        return _np_qr_r(x)
+    return ar.do("linalg.qr", x)[1]
 
 
 class _Ops:
@@ -52,7 +64,7 @@ class _Ops:
             self.transpose = np.transpose
             self.reshape = np.reshape
             self.matmul = np.matmul
-            self.qr = np.linalg.qr
+            self.qr = _np_qr_r
             self.absmax = None
         else:
             backend = ar.infer_backend(like)
@@ -60,7 +72,8 @@ class _Ops:
             self.transpose = fn(backend, "transpose")
             self.reshape = fn(backend, "reshape")
             self.matmul = fn(backend, "matmul")
-            self.qr = fn(backend, "linalg.qr")
+            qr = fn(backend, "linalg.qr")
+            self.qr = lambda x: qr(x)[1]
             self.absmax = (fn(backend, "abs"), fn(backend, "max"))
 
     def max_abs(self, x) -> float:
@@ -183,7 +196,7 @@ def contract_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
                         a = transpose(a, perm)
                     mat = reshape(a, (d_r, d_o))
                     if d_r > d_o:
-                        _, mat = qr(mat)
+                        mat = qr(mat)
                     k = min(d_r, d_o)
                     new = ("row", next(_fresh))
                     size[new] = k

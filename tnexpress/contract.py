@@ -181,13 +181,21 @@ def contraction_tree(inputs, output, size_dict, *, optimize=None) -> ctg.Contrac
     Returns
     -------
     cotengra.ContractionTree
-        Tree whose leaves are ``inputs`` in order.
+        Tree whose leaves are ``inputs`` in order. Its labels are single
+        characters (``cotengra.get_symbol`` of the order of first appearance),
+        as cotengra's ``ContractionTree.contract`` requires; ``tree.inputs[i]``
+        gives the labels of leaf ``i``.
     """
     inputs = [tuple(t) for t in inputs]
     output = tuple(output)
+    key, relabel = _canonical_key(inputs, output, size_dict, optimize)
+    # cotengra joins labels into strings when contracting: use single characters
+    sym = {ix: ctg.get_symbol(n) for ix, n in relabel.items()}
+    inputs = [tuple(sym[ix] for ix in t) for t in inputs]
+    output = tuple(sym[ix] for ix in output)
+    size_dict = {sym[ix]: size_dict[ix] for ix in sym}
     cacheable = optimize is None or isinstance(optimize, str)
     if cacheable:
-        key, relabel = _canonical_key(inputs, output, size_dict, optimize)
         with _LOCK:
             hit = _CACHE.get(key)
             if hit is not None:

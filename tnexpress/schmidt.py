@@ -31,7 +31,7 @@ import numbers
 import autoray as ar
 import numpy as np
 
-from ._executor import contract_path, identity_like
+from ._executor import contract_path, identity_like, qr_r
 from ._structure import Structure, build_structure
 from ._plan import peak_entries
 from .contract import check_size, contraction_tree
@@ -173,7 +173,7 @@ def _side_factor(st: Structure, nodes, cut, optimize):
     d_r = math.prod(size[i] for i in r_ix)
     mat = ar.do("reshape", ar.do("transpose", a, perm), (d_r, W))
     if d_r > W:
-        _, mat = ar.do("linalg.qr", mat)
+        mat = qr_r(mat)
     return mat, l2
 
 

@@ -33,28 +33,13 @@ import quimb.tensor as qtn
 from autoray import get_dtype_name, infer_backend
 
 from .contract import BudgetError, _fmt_bytes, contraction_tree, get_memory_budget
+from .sides import check_network, open_inds
 
-__all__ = ("contract", "open_inds", "plan_contraction")
+__all__ = ("contract", "plan_contraction")
 
 
-def open_inds(tn: qtn.TensorNetwork) -> tuple:
-    """Return the indices of ``tn`` that appear on exactly one tensor.
-
-    For a network without hyper-indices these are quimb's ``outer_inds()``.
-    With hyper-indices an index shared by two or more tensors may still be
-    meant to stay open; such indices must be named explicitly (``output_inds``).
-
-    Parameters
-    ----------
-    tn : quimb.tensor.TensorNetwork
-        Any tensor network.
-
-    Returns
-    -------
-    tuple of str
-        Lone indices, in the order quimb lists its outer indices.
-    """
-    return tuple(ix for ix in tn.outer_inds() if len(tn.ind_map[ix]) == 1)
+#: Refuse plans with more slices than this (each slice re-contracts the whole tree).
+MAX_SLICES = 2**22
 
 
 def _itemsize(dtype_names: Sequence[str]) -> int:
@@ -79,14 +64,6 @@ def _check_options(max_memory, slicing):
             f"slicing must be 'auto', True, False or an int >= 1 (minimum number of "
             f"slices), got {slicing!r}"
         )
-
-
-def _as_network(tn) -> qtn.TensorNetwork:
-    if isinstance(tn, qtn.Tensor):
-        return qtn.TensorNetwork([tn], virtual=True)
-    if not isinstance(tn, qtn.TensorNetwork):
-        raise TypeError(f"tn must be a quimb TensorNetwork (or Tensor), got {type(tn).__name__}")
-    return tn
 
 
 def _resolve_output(tn, output_inds) -> tuple:
@@ -136,7 +113,7 @@ def plan_contraction(
         and ``slicing=False``, or slicing cannot reach the budget.
     """
     _check_options(max_memory, slicing)
-    tn = _as_network(tn)
+    tn = check_network(tn)
     output = _resolve_output(tn, output_inds)
     budget = get_memory_budget() if max_memory is None else int(max_memory)
     tensors = tn.tensors
@@ -189,6 +166,12 @@ def plan_contraction(
                 target_slices=math.ceil(min_slices / tree.nslices), allow_outer=False, seed=attempt
             )
         if tree.max_size() <= target and tree.nslices >= min_slices:
+            if tree.nslices > MAX_SLICES and tree.nslices > min_slices:
+                raise BudgetError(
+                    f"fitting max_memory={_fmt_bytes(budget)} needs {tree.nslices} slices, more "
+                    f"than MAX_SLICES={MAX_SLICES}; raise max_memory (the largest intermediate "
+                    f"unsliced is {_fmt_bytes(before[0] * itemsize)})"
+                )
             return tree, output, itemsize
         if (tree.max_size(), tree.nslices) == before:
             break
@@ -285,10 +268,11 @@ def contract(
         Any network (MPS, PEPS, builders' networks, hyper-indices allowed). It
         is not modified.
     output_inds : sequence of str, optional
-        Indices to keep open, in this order. Default: the indices on exactly
-        one tensor (:func:`open_inds`). With hyper-indices, an index shared by
-        several tensors that should stay open must be named here, or it is
-        summed.
+        Indices to keep open, in this order. Default:
+        :func:`tnexpress.open_inds` (site indices first, in ``tn.sites`` order,
+        hyper or not; then any other index on exactly one tensor). In a plain
+        network with hyper-indices, an index shared by several tensors that
+        should stay open must be named here, or it is summed.
     optimize : None, str or cotengra optimizer, optional
         Passed to :func:`tnexpress.contract.contraction_tree`; ``None`` is the
         fast cached default.
@@ -308,7 +292,9 @@ def contract(
         Where the slices run: ``None`` serially; a thread or process pool; a
         dask client (arrays and tree scattered once); the ``ray`` module
         (initialised by the caller). Slices are grouped into about four tasks
-        per worker, each returning the sum of its slices.
+        per worker, each returning the sum of its slices. A contraction that
+        fits unsliced runs here, in one piece; pass ``slicing=n`` to split it
+        into at least ``n`` slices for the executor anyway.
     backend : str, optional
         autoray backend for the array operations; inferred from the arrays.
     strip_exponent : bool, optional
@@ -342,7 +328,7 @@ def contract(
     >>> round(float(contract(norm, max_memory=2**9)), 10)
     1.0
     """
-    tn = _as_network(tn)
+    tn = check_network(tn)
     tree, output, _ = plan_contraction(
         tn, output_inds, optimize=optimize, max_memory=max_memory, slicing=slicing
     )
