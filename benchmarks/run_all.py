@@ -40,19 +40,32 @@ def run_one(script: Path, out: Path, quick: bool, timeout: float) -> dict:
     before = {p: p.stat().st_mtime for p in out.iterdir() if p.is_file()}
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent
+        )
         rc, text = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as exc:
         rc = "timeout"
-        text = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        text = (
+            (exc.stdout or b"").decode(errors="replace")
+            if isinstance(exc.stdout, bytes)
+            else (exc.stdout or "")
+        )
         text += f"\n[run_all] killed after {timeout:.0f} s\n"
     wall = time.perf_counter() - t0
     log.write_text(f"$ {' '.join(cmd)}\n{text}")
     files = sorted(
         p.name for p in out.iterdir() if p.is_file() and before.get(p) != p.stat().st_mtime
     )
-    return dict(script=script.name, cmd=cmd, rc=rc, ok=rc == 0, wall_s=wall, files=files,
-                log=str(log.relative_to(out)))
+    return dict(
+        script=script.name,
+        cmd=cmd,
+        rc=rc,
+        ok=rc == 0,
+        wall_s=wall,
+        files=files,
+        log=str(log.relative_to(out)),
+    )
 
 
 def main(argv=None) -> int:
@@ -60,8 +73,12 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="pass --quick to every script")
     ap.add_argument("--out", default=str(HERE / "results"), help="results folder")
     ap.add_argument("--only", nargs="*", help="run only these scripts (bench_X or X)")
-    ap.add_argument("--timeout", type=float, default=None,
-                    help="seconds per script (default 300 quick, 1200 full)")
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds per script (default 300 quick, 1200 full)",
+    )
     args = ap.parse_args(argv)
     out = Path(args.out).resolve()
     (out / "logs").mkdir(parents=True, exist_ok=True)
@@ -74,8 +91,11 @@ def main(argv=None) -> int:
     for script in todo:
         print(f"[run_all] {script.name} {'--quick' if args.quick else ''} ...", flush=True)
         r = run_one(script, out, args.quick, timeout)
-        print(f"[run_all] {script.name}: {'ok' if r['ok'] else 'FAILED rc=' + str(r['rc'])} "
-              f"({r['wall_s']:.0f} s)", flush=True)
+        print(
+            f"[run_all] {script.name}: {'ok' if r['ok'] else 'FAILED rc=' + str(r['rc'])} "
+            f"({r['wall_s']:.0f} s)",
+            flush=True,
+        )
         results.append(r)
     summary = dict(
         mode="quick" if args.quick else "full",
@@ -85,9 +105,14 @@ def main(argv=None) -> int:
         scripts=results,
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    lines = ["# tnexpress benchmarks", "",
-             f"{summary['mode']} run, {summary['date']}, Python {summary['python']}.", "",
-             "| script | status | wall (s) | outputs |", "|---|---|---|---|"]
+    lines = [
+        "# tnexpress benchmarks",
+        "",
+        f"{summary['mode']} run, {summary['date']}, Python {summary['python']}.",
+        "",
+        "| script | status | wall (s) | outputs |",
+        "|---|---|---|---|",
+    ]
     for r in results:
         status = "ok" if r["ok"] else f"FAILED ({r['rc']}, see {r['log']})"
         lines.append(f"| {r['script']} | {status} | {r['wall_s']:.0f} | {', '.join(r['files'])} |")
@@ -95,7 +120,10 @@ def main(argv=None) -> int:
         md = out / f"{Path(r['script']).stem}.md"
         if r["ok"] and md.exists():
             text = md.read_text()
-            lines += ["", text.replace("\n# ", "\n## ") if not text.startswith("# ") else "#" + text]
+            lines += [
+                "",
+                text.replace("\n# ", "\n## ") if not text.startswith("# ") else "#" + text,
+            ]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     print(f"[run_all] wrote {out / 'summary.md'}")
     return 0 if all(r["ok"] for r in results) else 1

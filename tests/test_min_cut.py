@@ -4,12 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from helpers import brute_force_min_cut, random_hyper_network
 
 import tnexpress as tx
 from tnexpress import partitions as P
 from tnexpress.sides import resolve_side
-
-from helpers import brute_force_min_cut, random_hyper_network
 
 
 @pytest.mark.parametrize("N,M,r0", [(8, 2, 2), (16, 2, 2), (16, 3, 2), (8, 2, 5), (16, 4, 3)])

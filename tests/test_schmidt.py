@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 import quimb as qu
 import quimb.tensor as qtn
+from helpers import dense_schmidt, random_hyper_network
 
 import tnexpress as tx
 from tnexpress import partitions as P
 from tnexpress.sides import resolve_side
-
-from helpers import dense_schmidt, random_hyper_network
 
 FAMILY_CASES = [
     ("cp", tx.nets.cp(8, 2, 5, seed=1)),

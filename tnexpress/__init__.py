@@ -20,8 +20,8 @@ from .certify import Certificate, certify
 from .contract import BudgetError, get_memory_budget, set_memory_budget
 from .cp_als import estimate_cp_rank
 from .geometric import GeometricMeasure, geometric_measure
-from .grid import balanced_partitions, grid_rank, grid_schmidt_values, grid_tensor, matricize
 from .graph import MinCut, min_cut
+from .grid import balanced_partitions, grid_rank, grid_schmidt_values, grid_tensor, matricize
 from .schmidt import (
     SchmidtSpectrum,
     entropy,

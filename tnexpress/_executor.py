@@ -1,4 +1,4 @@
-"""Pairwise execution of a contraction path with rescaling and row compression.
+r"""Pairwise execution of a contraction path with rescaling and row compression.
 
 :func:`contract_path` walks a cotengra tree's linear path and contracts pairs
 with :func:`cotengra.array_contract` (hyper-indices are batch indices there).
@@ -11,7 +11,7 @@ whole contraction and never contracted (the open legs of one side of a cut).
 When an intermediate ``T`` holds row labels ``R`` (dimension ``d_R``) and other
 labels ``O`` (``d_O < d_R``), write ``T = Q S`` with ``Q`` (``d_R x d_O``)
 isometric; since ``Q`` acts on labels nothing else touches, the final matrix
-``X = (Q \\otimes I) X'`` and ``X, X'`` have the same singular values and the
+``X = (Q \otimes I) X'`` and ``X, X'`` have the same singular values and the
 same ``R`` factor. So ``T`` is replaced by ``S`` under a fresh row label: the
 sweep never forms an intermediate larger than ``d_O^2`` on row labels and never
 squares a condition number (no Gram matrix is formed).
@@ -53,8 +53,10 @@ def qr_r(x):
 
 
 class _Ops:
-    """Backend functions looked up once per contraction (autoray dispatch per call
-    costs more than a small pairwise contraction itself)."""
+    """Backend functions, looked up once per contraction.
+
+    autoray's dispatch per call costs more than a small pairwise contraction.
+    """
 
     __slots__ = ("numpy", "transpose", "reshape", "matmul", "qr", "absmax")
 

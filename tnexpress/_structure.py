@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sides import check_network, open_inds, resolve_side
+from .sides import check_network, resolve_side
 
 __all__ = ("Structure", "build_structure", "row_label")
 

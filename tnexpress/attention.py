@@ -1,4 +1,4 @@
-"""Linear (softmax-free) self-attention stacks and their separation rank via grid tensors.
+r"""Linear (softmax-free) self-attention stacks and their separation rank via grid tensors.
 
 Levine, Wies, Sharir, Bata, Shashua, "Limits to Depth Efficiencies of
 Self-Attention" (NeurIPS 2020); seeds/003, Section 7.3. One layer, ``H`` heads of
@@ -6,14 +6,14 @@ dimension :math:`d_a = d_x / H`:
 
 .. math::
 
-    y^{l+1,i} = \\sum_{h=1}^{H} W^{O,l,h} \\sum_{j=1}^{N}
-    \\langle W^{Q,l,h} y^{l,i}, W^{K,l,h} y^{l,j} \\rangle\\, W^{V,l,h} y^{l,j}
-    \\;\\big(+\\, y^{l,i} \\text{ with a residual connection}\\big),
+    y^{l+1,i} = \sum_{h=1}^{H} W^{O,l,h} \sum_{j=1}^{N}
+    \langle W^{Q,l,h} y^{l,i}, W^{K,l,h} y^{l,j} \rangle\, W^{V,l,h} y^{l,j}
+    \;\big(+\, y^{l,i} \text{ with a residual connection}\big),
 
-on the embedded inputs :math:`y^{0,j} = E w^j`, :math:`E \\in \\mathbb{R}^{d_x \\times d_{in}}`
+on the embedded inputs :math:`y^{0,j} = E w^j`, :math:`E \in \mathbb{R}^{d_x \times d_{in}}`
 of rank ``r`` (the input embedding rank of Theorem 7.3). The scalar output is a
 read-out of the last layer at one position ``i``:
-:math:`y = \\langle u, y^{L,i} \\rangle` (``u = e_p`` for the ``p``-th entry).
+:math:`y = \langle u, y^{L,i} \rangle` (``u = e_p`` for the ``p``-th entry).
 
 Every output is a polynomial of degree :math:`3^L` in the inputs, symmetric in
 the inputs at positions other than ``i`` (no positional information), hence
@@ -21,8 +21,8 @@ the inputs at positions other than ``i`` (no positional information), hence
 The grid rank (:func:`tnexpress.grid.grid_rank`) lower-bounds it (Claim 7.1).
 
 What the seeds state (and the notebook ``self_attention`` shows at small sizes):
-partition invariance; growth with depth (:math:`\\log_3 \\mathrm{sep} \\sim 3^L`
-for :math:`L < \\log_3 d_x`); an embedding rank :math:`r < d_x` caps it.
+partition invariance; growth with depth (:math:`\log_3 \mathrm{sep} \sim 3^L`
+for :math:`L < \log_3 d_x`); an embedding rank :math:`r < d_x` caps it.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class LinearSelfAttention:
         return Y
 
     def __call__(self, X) -> np.ndarray:
-        """Scalar output :math:`\\langle u, y^{L,i}\\rangle` for a batch ``(batch, N, d_in)``."""
+        r"""Scalar output :math:`\langle u, y^{L,i}\rangle` for a batch ``(batch, N, d_in)``."""
         return self.forward(X)[:, self.position, :] @ self.readout
 
     def grid_tensor(self, N: int, template, *, batch_size: int = 2**14) -> np.ndarray:
@@ -131,7 +131,7 @@ def linear_attention(
     readout: int | None = None,
     seed: Seed = None,
 ) -> LinearSelfAttention:
-    """A random linear self-attention stack (Eq. 7.6 of seeds/003 without softmax).
+    r"""A random linear self-attention stack (Eq. 7.6 of seeds/003 without softmax).
 
     Parameters
     ----------
@@ -144,11 +144,11 @@ def linear_attention(
     d_in : int, optional
         Dimension of an input point; default ``d_x``.
     embed_rank : int, optional
-        Rank ``r`` of the embedding :math:`E = U V`, :math:`U \\in \\mathbb{R}^{d_x \\times r}`,
-        :math:`V \\in \\mathbb{R}^{r \\times d_{in}}`; ``1 <= r <= min(d_x, d_in)``,
+        Rank ``r`` of the embedding :math:`E = U V`, :math:`U \in \mathbb{R}^{d_x \times r}`,
+        :math:`V \in \mathbb{R}^{r \times d_{in}}`; ``1 <= r <= min(d_x, d_in)``,
         default ``min(d_x, d_in)`` (full rank).
     residual : bool
-        Add the skip connection :math:`y^{l+1} = y^l + \\mathrm{Attn}(y^l)`.
+        Add the skip connection :math:`y^{l+1} = y^l + \mathrm{Attn}(y^l)`.
     position : int
         Output position ``i`` (``0 <= i < N``).
     readout : int, optional

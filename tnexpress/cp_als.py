@@ -1,16 +1,16 @@
-"""CP decomposition by alternating least squares, CP-rank estimates, equal-core tensor trains.
+r"""CP decomposition by alternating least squares, CP-rank estimates, equal-core tensor trains.
 
 The CP rank of an order-d tensor is the smallest ``R`` with
 
 .. math::
 
-    \\mathcal{X} = \\sum_{k=1}^{R} a^{(1)}_k \\otimes \\cdots \\otimes a^{(d)}_k .
+    \mathcal{X} = \sum_{k=1}^{R} a^{(1)}_k \otimes \cdots \otimes a^{(d)}_k .
 
 Every matricization rank is a lower bound on it (a rank-one tensor matricizes to a
 rank-one matrix). Khrulkov, Novikov & Oseledets (2018) and Alkin & Oseledets
 (seeds/004) prove that tensor trains with TT ranks ``r`` and mode size ``n`` have
-CP rank at least :math:`q^{d/2}` almost everywhere, :math:`q = \\min(n, r - 1)`
-when the inner cores are equal (:math:`G_2 = \\dots = G_{d-1}`).
+CP rank at least :math:`q^{d/2}` almost everywhere, :math:`q = \min(n, r - 1)`
+when the inner cores are equal (:math:`G_2 = \dots = G_{d-1}`).
 
 :func:`estimate_cp_rank` is a numerical *estimate* (smallest ``R`` at which ALS
 reaches a small relative error from some restart): ALS can fail to find an
@@ -41,14 +41,14 @@ __all__ = (
 
 @dataclass(frozen=True)
 class CPResult:
-    """Result of :func:`cp_als`.
+    r"""Result of :func:`cp_als`.
 
     Attributes
     ----------
     factors : list of numpy.ndarray
         ``factors[m]`` of shape ``(T.shape[m], rank)``; weights absorbed.
     rel_error : float
-        :math:`\\|T - \\hat T\\|_F / \\|T\\|_F`.
+        :math:`\|T - \hat T\|_F / \|T\|_F`.
     n_iter : int
         Sweeps performed.
     converged : bool
@@ -62,7 +62,7 @@ class CPResult:
 
 
 def cp_to_dense(factors) -> np.ndarray:
-    """The tensor :math:`\\sum_k a^{(1)}_k \\otimes \\cdots \\otimes a^{(d)}_k`."""
+    r"""The tensor :math:`\sum_k a^{(1)}_k \otimes \cdots \otimes a^{(d)}_k`."""
     factors = [np.asarray(f) for f in factors]
     R = factors[0].shape[1]
     out = np.ones((1, R))
@@ -95,17 +95,17 @@ def cp_als(
     seed: Seed = None,
     reg: float = 1e-12,
 ) -> CPResult:
-    """Fit a rank-``rank`` CP decomposition by alternating least squares.
+    r"""Fit a rank-``rank`` CP decomposition by alternating least squares.
 
     Each sweep solves, for every mode ``m`` in turn, the regularized normal equations
 
     .. math::
 
-        A^{(m)} \\big(V + \\lambda I\\big) = X_{(m)} \\big(\\odot_{m' \\ne m} A^{(m')}\\big),
-        \\qquad V = \\circledast_{m' \\ne m} A^{(m')\\top} A^{(m')},
+        A^{(m)} \big(V + \lambda I\big) = X_{(m)} \big(\odot_{m' \ne m} A^{(m')}\big),
+        \qquad V = \circledast_{m' \ne m} A^{(m')\top} A^{(m')},
 
-    (:math:`\\odot` Khatri-Rao, :math:`\\circledast` Hadamard product), with
-    :math:`\\lambda = \\mathrm{reg} \\cdot \\operatorname{tr}(V) / R` (light Tikhonov
+    (:math:`\odot` Khatri-Rao, :math:`\circledast` Hadamard product), with
+    :math:`\lambda = \mathrm{reg} \cdot \operatorname{tr}(V) / R` (light Tikhonov
     regularization against the ill-conditioning of swamps), and rescales the
     columns to equal norms across modes.
 
@@ -180,12 +180,12 @@ def estimate_cp_rank(
     seed: Seed = 0,
     start: int = 1,
 ) -> int | None:
-    """Smallest ``R`` whose best ALS fit over ``restarts`` has relative error ``< tol``.
+    r"""Smallest ``R`` whose best ALS fit over ``restarts`` has relative error ``< tol``.
 
     .. math::
 
-        \\hat R = \\min\\{R \\ge \\mathrm{start} :
-        \\min_{\\text{restarts}} \\|T - \\mathrm{ALS}_R(T)\\| / \\|T\\| < \\mathrm{tol}\\}
+        \hat R = \min\{R \ge \mathrm{start} :
+        \min_{\text{restarts}} \|T - \mathrm{ALS}_R(T)\| / \|T\| < \mathrm{tol}\}
 
     Parameters
     ----------
@@ -228,11 +228,11 @@ def estimate_cp_rank(
 
 
 def tt_to_dense(cores) -> np.ndarray:
-    """Contract tensor-train cores ``G_k`` of shape ``(r_{k-1}, n_k, r_k)`` (``r_0 = r_d = 1``).
+    r"""Contract tensor-train cores ``G_k`` of shape ``(r_{k-1}, n_k, r_k)`` (``r_0 = r_d = 1``).
 
     .. math::
 
-        \\mathcal{X}_{i_1 \\dots i_d} = G_1[:, i_1, :] \\, G_2[:, i_2, :] \\cdots G_d[:, i_d, :]
+        \mathcal{X}_{i_1 \dots i_d} = G_1[:, i_1, :] \, G_2[:, i_2, :] \cdots G_d[:, i_d, :]
     """
     cores = [np.asarray(c, dtype=np.float64) for c in cores]
     if cores[0].shape[0] != 1 or cores[-1].shape[2] != 1:
@@ -248,7 +248,7 @@ def tt_to_dense(cores) -> np.ndarray:
 def random_tt_cores(
     d: int, n: int, r: int, *, equal_cores: bool = True, seed: Seed = None
 ) -> list[np.ndarray]:
-    """Random Gaussian TT cores; with ``equal_cores`` the inner ones are one shared array.
+    r"""Random Gaussian TT cores; with ``equal_cores`` the inner ones are one shared array.
 
     Parameters
     ----------
@@ -259,7 +259,7 @@ def random_tt_cores(
     r : int
         TT rank (every inner bond).
     equal_cores : bool
-        :math:`G_2 = \\dots = G_{d-1}` (an RNN with one recurrent cell, seeds/004).
+        :math:`G_2 = \dots = G_{d-1}` (an RNN with one recurrent cell, seeds/004).
     seed : None, int or numpy.random.Generator
 
     Returns
@@ -282,21 +282,21 @@ def random_tt_cores(
 
 
 def alkin_witness_cores(d: int, n: int, r: int) -> list[np.ndarray]:
-    """The equal-core TT of Alkin & Oseledets whose odd/even matricization is the identity.
+    r"""The equal-core TT of Alkin & Oseledets whose odd/even matricization is the identity.
 
-    With :math:`q = \\min(n, r - 1)` (1-based indices, :math:`[\\cdot]` the Iverson bracket):
+    With :math:`q = \min(n, r - 1)` (1-based indices, :math:`[\cdot]` the Iverson bracket):
 
     .. math::
 
-        G_1^{i\\alpha} = [i = \\alpha],\\quad
-        G_k^{\\alpha i \\beta} = \\begin{cases}
-            [\\alpha = i][\\beta = q+1] & \\alpha \\le q \\\\
-            [i = \\beta] & \\alpha = q + 1 \\\\ 0 & \\alpha > q + 1 \\end{cases},\\quad
-        G_d^{\\alpha i} = [\\alpha = i].
+        G_1^{i\alpha} = [i = \alpha],\quad
+        G_k^{\alpha i \beta} = \begin{cases}
+            [\alpha = i][\beta = q+1] & \alpha \le q \\
+            [i = \beta] & \alpha = q + 1 \\ 0 & \alpha > q + 1 \end{cases},\quad
+        G_d^{\alpha i} = [\alpha = i].
 
-    Restricted to indices :math:`i_k \\le q`, the odd/even matricization is the
-    :math:`q^{d/2} \\times q^{d/2}` identity, so that rank (hence the CP rank) is
-    :math:`\\ge q^{d/2}` at this point and, by Claim 7.2, almost everywhere.
+    Restricted to indices :math:`i_k \le q`, the odd/even matricization is the
+    :math:`q^{d/2} \times q^{d/2}` identity, so that rank (hence the CP rank) is
+    :math:`\ge q^{d/2}` at this point and, by Claim 7.2, almost everywhere.
 
     Parameters
     ----------

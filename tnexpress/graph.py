@@ -1,11 +1,11 @@
-"""Quantum min-cut bound of a bipartition (Levine et al. 2018), by max-flow.
+r"""Quantum min-cut bound of a bipartition (Levine et al. 2018), by max-flow.
 
 For any network realizing the tensor ``A`` and any edge cut ``C`` separating
 the open legs of side ``I`` from those of side ``J``,
 
 .. math::
 
-    \\operatorname{rank} [[A]]_{I,J} \\le W_C = \\prod_{e \\in C} \\dim(e),
+    \operatorname{rank} [[A]]_{I,J} \le W_C = \prod_{e \in C} \dim(e),
 
 so the min cut is an upper bound on the Schmidt number. The flow graph: one node
 per tensor and one *terminal* node per open leg (the leg itself is an edge

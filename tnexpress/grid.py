@@ -1,20 +1,20 @@
-"""Grid tensors: any function of N inputs as a dense order-N tensor.
+r"""Grid tensors: any function of N inputs as a dense order-N tensor.
 
-For a function :math:`y : (\\mathbb{R}^d)^N \\to \\mathbb{R}` and a template of
-``M`` points :math:`x^{(1)}, \\dots, x^{(M)} \\in \\mathbb{R}^d`, the grid tensor is
+For a function :math:`y : (\mathbb{R}^d)^N \to \mathbb{R}` and a template of
+``M`` points :math:`x^{(1)}, \dots, x^{(M)} \in \mathbb{R}^d`, the grid tensor is
 
 .. math::
 
-    \\mathcal{A}(y)_{j_1 \\dots j_N} = y\\big(x^{(j_1)}, \\dots, x^{(j_N)}\\big),
-    \\qquad j_i \\in [M].
+    \mathcal{A}(y)_{j_1 \dots j_N} = y\big(x^{(j_1)}, \dots, x^{(j_N)}\big),
+    \qquad j_i \in [M].
 
 Claim 7.1 of the seeds (seeds/003): for every partition ``(A, B)`` of the
 positions, every ``M`` and every template,
 
 .. math::
 
-    \\operatorname{sep}_{(A,B)}(y) \\;\\ge\\; \\operatorname{rank}
-    [\\![\\mathcal{A}(y)]\\!]_{A,B},
+    \operatorname{sep}_{(A,B)}(y) \;\ge\; \operatorname{rank}
+    [\![\mathcal{A}(y)]\!]_{A,B},
 
 so the rank of a matricization of the grid tensor (:func:`grid_rank`) is a lower
 bound on the separation rank of *any* function, multilinear or not (ReLU nets,
@@ -71,11 +71,11 @@ def grid_tensor(
     *,
     batch_size: int = _DEFAULT_BATCH,
 ) -> np.ndarray:
-    """Evaluate ``f`` on all ``M**N`` points of a template grid.
+    r"""Evaluate ``f`` on all ``M**N`` points of a template grid.
 
     .. math::
 
-        \\mathcal{A}(f)_{j_1 \\dots j_N} = f\\big(x^{(j_1)}, \\dots, x^{(j_N)}\\big)
+        \mathcal{A}(f)_{j_1 \dots j_N} = f\big(x^{(j_1)}, \dots, x^{(j_N)}\big)
 
     Parameters
     ----------
@@ -88,7 +88,7 @@ def grid_tensor(
     N : int
         Number of input positions (the order of the grid tensor), ``N >= 1``.
     template : array_like, shape (M, d) or (M,)
-        The template points :math:`x^{(1)}, \\dots, x^{(M)}`.
+        The template points :math:`x^{(1)}, \dots, x^{(M)}`.
     batch_size : int, optional
         Points per call of ``f`` (bounds the memory of one call).
 
@@ -178,15 +178,15 @@ def _check_side(A, N: int) -> tuple[int, ...]:
 
 
 def matricize(T, A) -> np.ndarray:
-    """The matricization :math:`[\\![T]\\!]_{A,B}`: rows indexed by ``A``, columns by the rest.
+    r"""The matricization :math:`[\![T]\!]_{A,B}`: rows indexed by ``A``, columns by the rest.
 
     Rows run over the modes in ``A`` in increasing order (the first the slowest),
-    columns over ``B = [N] \\ A`` likewise, as in seeds/003:
+    columns over ``B = [N] \ A`` likewise, as in seeds/003:
 
     .. math::
 
-        ([\\![T]\\!]_{A,B})_{\\mathrm{row},\\mathrm{col}} = T_{j_1 \\dots j_N},\\quad
-        \\mathrm{row} = \\sum_t j_{a_t} \\prod_{t' > t} M_{a_{t'}}.
+        ([\![T]\!]_{A,B})_{\mathrm{row},\mathrm{col}} = T_{j_1 \dots j_N},\quad
+        \mathrm{row} = \sum_t j_{a_t} \prod_{t' > t} M_{a_{t'}}.
 
     Parameters
     ----------
@@ -207,7 +207,7 @@ def matricize(T, A) -> np.ndarray:
 
 
 def grid_schmidt_values(T, A, *, normalize: bool = True) -> np.ndarray:
-    """Singular values of :math:`[\\![T]\\!]_{A,B}`, descending.
+    r"""Singular values of :math:`[\![T]\!]_{A,B}`, descending.
 
     Parameters
     ----------
@@ -216,7 +216,7 @@ def grid_schmidt_values(T, A, *, normalize: bool = True) -> np.ndarray:
     A : iterable of int
         Row positions.
     normalize : bool, optional
-        If True (default) scale so that :math:`\\sum_k s_k^2 = 1` (the convention of
+        If True (default) scale so that :math:`\sum_k s_k^2 = 1` (the convention of
         :func:`tnexpress.schmidt_values`); a zero tensor gives all zeros.
 
     Returns
@@ -233,13 +233,13 @@ def grid_schmidt_values(T, A, *, normalize: bool = True) -> np.ndarray:
 
 
 def grid_rank(T, A, rtol: float | None = None) -> int:
-    """Numerical rank of :math:`[\\![T]\\!]_{A,B}` (lower bound on the separation rank).
+    r"""Numerical rank of :math:`[\![T]\!]_{A,B}` (lower bound on the separation rank).
 
     The rank is the number of singular values :math:`s_k` with
 
     .. math::
 
-        s_k > \\mathrm{rtol} \\cdot s_1,
+        s_k > \mathrm{rtol} \cdot s_1,
 
     where :math:`s_1` is the largest. The default ``rtol = max(rows, cols) * eps``
     (``eps`` of float64, 2.2e-16) is numpy's ``matrix_rank`` default: it counts
@@ -272,12 +272,12 @@ def grid_rank(T, A, rtol: float | None = None) -> int:
 
 
 def balanced_partitions(N: int) -> list[tuple[int, ...]]:
-    """All balanced bipartitions of ``range(N)``, each once, as the side containing 0.
+    r"""All balanced bipartitions of ``range(N)``, each once, as the side containing 0.
 
-    For even ``N`` these are the :math:`\\binom{N}{N/2}/2` sets ``A`` with
+    For even ``N`` these are the :math:`\binom{N}{N/2}/2` sets ``A`` with
     ``|A| = N/2`` and ``0 in A`` (``A`` and its complement give the same
     matricization up to transposition). For odd ``N`` they are all
-    :math:`\\binom{N}{\\lfloor N/2 \\rfloor}` sets of size ``floor(N/2)``.
+    :math:`\binom{N}{\lfloor N/2 \rfloor}` sets of size ``floor(N/2)``.
 
     Parameters
     ----------

@@ -32,8 +32,8 @@ import autoray as ar
 import numpy as np
 
 from ._executor import contract_path, identity_like, qr_r
-from ._structure import Structure, build_structure
 from ._plan import peak_entries
+from ._structure import Structure, build_structure
 from .contract import check_size, contraction_tree
 from .graph import min_cut_structure
 

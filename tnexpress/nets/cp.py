@@ -1,8 +1,8 @@
-"""Shallow convolutional arithmetic circuit = CP (canonical polyadic) decomposition.
+r"""Shallow convolutional arithmetic circuit = CP (canonical polyadic) decomposition.
 
 .. math::
 
-    A_{d_1 \\dots d_N} = \\sum_{z=1}^{r} \\lambda_z \\prod_{i=1}^{N} a^{(z,i)}_{d_i}
+    A_{d_1 \dots d_N} = \sum_{z=1}^{r} \lambda_z \prod_{i=1}^{N} a^{(z,i)}_{d_i}
 
 One 1x1 convolution per position (``a^{(i)}``: M x r, tag ``CONV``), global
 product pooling (the index ``z`` shared by all N + 1 tensors: a hyper-index),

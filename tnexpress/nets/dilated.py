@@ -1,4 +1,4 @@
-"""Dilated convolutional networks and mixed tensor decompositions (Cohen, Tamari & Shashua 2018).
+r"""Dilated convolutional networks and mixed tensor decompositions (Cohen, Tamari & Shashua 2018).
 
 Dilated ConvAC
 --------------
@@ -9,11 +9,11 @@ convolution of the unit ``d_l`` steps back with one of the current unit:
 
 .. math::
 
-    h^{(l)}_{t,\\gamma} = \\Big(\\sum_\\alpha a^{(l,t,\\mathrm{I})}_{\\gamma\\alpha}
-        h^{(l-1)}_{t-d_l,\\alpha}\\Big)\\Big(\\sum_\\alpha a^{(l,t,\\mathrm{II})}_{\\gamma\\alpha}
-        h^{(l-1)}_{t,\\alpha}\\Big), \\qquad h^{(0)}_t = x_t \\in \\mathbb{R}^M,
+    h^{(l)}_{t,\gamma} = \Big(\sum_\alpha a^{(l,t,\mathrm{I})}_{\gamma\alpha}
+        h^{(l-1)}_{t-d_l,\alpha}\Big)\Big(\sum_\alpha a^{(l,t,\mathrm{II})}_{\gamma\alpha}
+        h^{(l-1)}_{t,\alpha}\Big), \qquad h^{(0)}_t = x_t \in \mathbb{R}^M,
 
-and the output is :math:`A = \\sum_\\gamma a^{\\mathrm{out}}_\\gamma h^{(L)}_{N-1,\\gamma}`.
+and the output is :math:`A = \sum_\gamma a^{\mathrm{out}}_\gamma h^{(L)}_{N-1,\gamma}`.
 The receptive field of ``h^{(l)}_t`` is ``{t - s : s a subset sum of d_1..d_l}``;
 these sets, for the units the output depends on, form the *mode tree*
 (:func:`mode_tree`) and the network is the hierarchical decomposition over it
@@ -29,8 +29,8 @@ are summed and the sum feeds both branches above:
 
 .. math::
 
-    \\psi^{\\nu}_{\\gamma} = \\phi^{\\nu}_{\\gamma}[\\psi] + \\bar\\phi^{\\nu}_{\\gamma}[\\psi],
-    \\qquad A = \\sum_\\gamma a^{\\mathrm{out}}_\\gamma \\psi^{[N]}_\\gamma,
+    \psi^{\nu}_{\gamma} = \phi^{\nu}_{\gamma}[\psi] + \bar\phi^{\nu}_{\gamma}[\psi],
+    \qquad A = \sum_\gamma a^{\mathrm{out}}_\gamma \psi^{[N]}_\gamma,
 
 where ``phi^nu[psi]`` is ``T``'s decomposition from the mixture nodes (or inputs)
 below ``nu`` up to ``nu``. In the network: the hidden units of the two branches
@@ -223,12 +223,12 @@ def sibling_pairs(I, tree) -> int:
 
 
 def theta_bounds(I, tree, r: int, M: int | None = None) -> tuple[int, int]:
-    """Theorem 7 bounds on the generic rank of a tree decomposition with ``r`` channels.
+    r"""Theorem 7 bounds on the generic rank of a tree decomposition with ``r`` channels.
 
     .. math::
 
-        r^{\\#\\text{sibling pairs}} \\le \\operatorname{rank}[[A]]_{I,I^c}
-        \\le r^{\\min(|\\Theta(I;T)|,\\, |\\Theta(I^c;T)|)}
+        r^{\#\text{sibling pairs}} \le \operatorname{rank}[[A]]_{I,I^c}
+        \le r^{\min(|\Theta(I;T)|,\, |\Theta(I^c;T)|)}
 
     Parameters
     ----------

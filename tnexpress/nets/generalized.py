@@ -1,16 +1,16 @@
-"""Generalized convolutional arithmetic circuits: ReLU with max or sum pooling.
+r"""Generalized convolutional arithmetic circuits: ReLU with max or sum pooling.
 
 Cohen & Shashua, "Convolutional Rectifier Networks as Generalized Tensor
 Decompositions" (ICML 2016; seeds/000). A convolutional network with a
-representation layer, 1x1 convolutions, activation :math:`\\sigma` and pooling
+representation layer, 1x1 convolutions, activation :math:`\sigma` and pooling
 :math:`P` computes, at each pooling window, the *activation-pooling operator*
 
 .. math::
 
-    g(a, b) = P\\{\\sigma(a), \\sigma(b)\\}:\\qquad
-    g_{\\times}(a, b) = a b,\\quad
-    g_{\\max}(a, b) = \\max\\{a, b, 0\\},\\quad
-    g_{\\Sigma}(a, b) = [a]_+ + [b]_+,
+    g(a, b) = P\{\sigma(a), \sigma(b)\}:\qquad
+    g_{\times}(a, b) = a b,\quad
+    g_{\max}(a, b) = \max\{a, b, 0\},\quad
+    g_{\Sigma}(a, b) = [a]_+ + [b]_+,
 
 for product pooling with linear activation (the ConvAC), ReLU with max pooling,
 and ReLU with sum (= average, up to scale) pooling. All three are associative
@@ -20,25 +20,25 @@ Replacing the tensor product by the *generalized tensor product*
 
 .. math::
 
-    (\\mathcal{A} \\otimes_g \\mathcal{B})_{d_1 \\dots d_{P+Q}}
-    = g(\\mathcal{A}_{d_1 \\dots d_P}, \\mathcal{B}_{d_{P+1} \\dots d_{P+Q}})
+    (\mathcal{A} \otimes_g \mathcal{B})_{d_1 \dots d_{P+Q}}
+    = g(\mathcal{A}_{d_1 \dots d_P}, \mathcal{B}_{d_{P+1} \dots d_{P+Q}})
 
 turns the CP and hierarchical Tucker decompositions into *generalized*
 decompositions, and these compute the grid tensor of the network on a template
-:math:`x^{(1)}, \\dots, x^{(K)}` directly, layer by layer, from the representation
-matrix :math:`F_{k d} = f_{\\theta_d}(x^{(k)})` (:func:`generalized_cp`,
+:math:`x^{(1)}, \dots, x^{(K)}` directly, layer by layer, from the representation
+matrix :math:`F_{k d} = f_{\theta_d}(x^{(k)})` (:func:`generalized_cp`,
 :func:`generalized_ht`):
 
 .. math::
 
-    \\text{shallow:}\\quad \\mathcal{A} = \\sum_{\\gamma=1}^{r_0} a^{1}_{\\gamma}\\,
-    (F a^{0,1,\\gamma}) \\otimes_g \\cdots \\otimes_g (F a^{0,N,\\gamma}),
+    \text{shallow:}\quad \mathcal{A} = \sum_{\gamma=1}^{r_0} a^{1}_{\gamma}\,
+    (F a^{0,1,\gamma}) \otimes_g \cdots \otimes_g (F a^{0,N,\gamma}),
 
-    \\text{deep:}\\quad \\phi^{0,j,\\gamma} = F a^{0,j,\\gamma},\\quad
-    \\phi^{l,j,\\gamma} = \\sum_{\\alpha=1}^{r_{l-1}} a^{l,j,\\gamma}_{\\alpha}\\,
-    \\phi^{l-1,2j-1,\\alpha} \\otimes_g \\phi^{l-1,2j,\\alpha},\\quad
-    \\mathcal{A} = \\sum_{\\alpha} a^{L}_{\\alpha}\\,
-    \\phi^{L-1,1,\\alpha} \\otimes_g \\phi^{L-1,2,\\alpha}.
+    \text{deep:}\quad \phi^{0,j,\gamma} = F a^{0,j,\gamma},\quad
+    \phi^{l,j,\gamma} = \sum_{\alpha=1}^{r_{l-1}} a^{l,j,\gamma}_{\alpha}\,
+    \phi^{l-1,2j-1,\alpha} \otimes_g \phi^{l-1,2j,\alpha},\quad
+    \mathcal{A} = \sum_{\alpha} a^{L}_{\alpha}\,
+    \phi^{L-1,1,\alpha} \otimes_g \phi^{L-1,2,\alpha}.
 
 With ``g = product`` this is the grid tensor of the ConvAC, i.e. its coefficient
 tensor with ``F`` applied on every mode.
@@ -129,7 +129,7 @@ def _resolve_g(g):
 
 
 def generalized_product(a: np.ndarray, b: np.ndarray, g="product") -> np.ndarray:
-    """The generalized tensor product :math:`(a \\otimes_g b)_{d, e} = g(a_d, b_e)`.
+    r"""The generalized tensor product :math:`(a \otimes_g b)_{d, e} = g(a_d, b_e)`.
 
     Parameters
     ----------
@@ -158,22 +158,22 @@ def _check_features(F, M: int) -> np.ndarray:
 
 
 def generalized_cp(F, conv0: np.ndarray, out: np.ndarray, g="product") -> np.ndarray:
-    """Grid tensor of a shallow generalized ConvAC (generalized CP decomposition).
+    r"""Grid tensor of a shallow generalized ConvAC (generalized CP decomposition).
 
     .. math::
 
-        \\mathcal{A} = \\sum_{\\gamma=1}^{r} a^{1}_{\\gamma}\\,
-        v^{1,\\gamma} \\otimes_g \\cdots \\otimes_g v^{N,\\gamma},
-        \\qquad v^{i,\\gamma} = F a^{0,i,\\gamma} \\in \\mathbb{R}^K.
+        \mathcal{A} = \sum_{\gamma=1}^{r} a^{1}_{\gamma}\,
+        v^{1,\gamma} \otimes_g \cdots \otimes_g v^{N,\gamma},
+        \qquad v^{i,\gamma} = F a^{0,i,\gamma} \in \mathbb{R}^K.
 
     Parameters
     ----------
     F : array_like, shape (K, M)
-        Representation functions on the template, :math:`F_{kd} = f_{\\theta_d}(x^{(k)})`.
+        Representation functions on the template, :math:`F_{kd} = f_{\theta_d}(x^{(k)})`.
     conv0 : numpy.ndarray, shape (N, r, M)
-        1x1 convolution weights :math:`a^{0,i,\\gamma}_d` (position, channel, feature).
+        1x1 convolution weights :math:`a^{0,i,\gamma}_d` (position, channel, feature).
     out : numpy.ndarray, shape (r,)
-        Output weights :math:`a^1_\\gamma`.
+        Output weights :math:`a^1_\gamma`.
     g : str or callable
         Activation-pooling operator.
 
@@ -199,17 +199,17 @@ def generalized_cp(F, conv0: np.ndarray, out: np.ndarray, g="product") -> np.nda
 
 
 def generalized_ht(F, conv: Sequence[np.ndarray], out: np.ndarray, g="product") -> np.ndarray:
-    """Grid tensor of a deep generalized ConvAC (generalized hierarchical Tucker).
+    r"""Grid tensor of a deep generalized ConvAC (generalized hierarchical Tucker).
 
     Windows of 2 contiguous positions, ``L = log2 N`` layers:
 
     .. math::
 
-        \\phi^{0,j,\\gamma} = F a^{0,j,\\gamma},\\qquad
-        \\phi^{l,j,\\gamma} = \\sum_{\\alpha} a^{l,j,\\gamma}_{\\alpha}\\,
-        \\phi^{l-1,2j-1,\\alpha} \\otimes_g \\phi^{l-1,2j,\\alpha},\\qquad
-        \\mathcal{A} = \\sum_{\\alpha} a^{L}_{\\alpha}\\,
-        \\phi^{L-1,1,\\alpha} \\otimes_g \\phi^{L-1,2,\\alpha}.
+        \phi^{0,j,\gamma} = F a^{0,j,\gamma},\qquad
+        \phi^{l,j,\gamma} = \sum_{\alpha} a^{l,j,\gamma}_{\alpha}\,
+        \phi^{l-1,2j-1,\alpha} \otimes_g \phi^{l-1,2j,\alpha},\qquad
+        \mathcal{A} = \sum_{\alpha} a^{L}_{\alpha}\,
+        \phi^{L-1,1,\alpha} \otimes_g \phi^{L-1,2,\alpha}.
 
     Parameters
     ----------
@@ -252,14 +252,14 @@ def generalized_ht(F, conv: Sequence[np.ndarray], out: np.ndarray, g="product") 
 
 
 class GeneralizedConvAC:
-    """A shallow or deep generalized ConvAC: a vectorized callable and its grid tensor.
+    r"""A shallow or deep generalized ConvAC: a vectorized callable and its grid tensor.
 
     Built by :func:`shallow` or :func:`deep`; not meant to be built directly.
 
-    The network on inputs :math:`X = (x_1, \\dots, x_N)`, :math:`x_i \\in \\mathbb{R}^s`:
+    The network on inputs :math:`X = (x_1, \dots, x_N)`, :math:`x_i \in \mathbb{R}^s`:
 
-    1. representation :math:`f_{\\theta_d}(x_i)`, ``d = 1..M``: ``"relu"``
-       :math:`[w_d \\cdot x + b_d]_+`, ``"affine"`` :math:`w_d \\cdot x + b_d`, or a callable;
+    1. representation :math:`f_{\theta_d}(x_i)`, ``d = 1..M``: ``"relu"``
+       :math:`[w_d \cdot x + b_d]_+`, ``"affine"`` :math:`w_d \cdot x + b_d`, or a callable;
     2. 1x1 convolution (weights per position, unshared);
     3. activation and pooling (product; ReLU + max; ReLU + sum), globally
        (shallow) or over windows of 2 with a convolution after each pooling (deep);
@@ -306,7 +306,7 @@ class GeneralizedConvAC:
         return None if self.rep_weight is None else self.rep_weight.shape[1]
 
     def features(self, X) -> np.ndarray:
-        """Representation layer: :math:`f_{\\theta_d}(x)` for every point, shape ``X.shape[:-1] + (M,)``.
+        r"""Representation layer: :math:`f_{\theta_d}(x)` for every point, shape ``X.shape[:-1] + (M,)``.
 
         ``X`` has shape ``(..., s)``; with ``s = 1`` a trailing axis may be left out
         only through :meth:`__call__` and :meth:`grid_tensor`.
@@ -365,11 +365,11 @@ class GeneralizedConvAC:
         return generalized_ht(F, self.conv, self.out, self._g)
 
     def grid_tensor(self, template) -> np.ndarray:
-        """Grid tensor on ``template`` (shape ``(K, s)``, or ``(K,)`` when ``s = 1``).
+        r"""Grid tensor on ``template`` (shape ``(K, s)``, or ``(K,)`` when ``s = 1``).
 
         .. math::
 
-            \\mathcal{A}_{k_1 \\dots k_N} = h(x^{(k_1)}, \\dots, x^{(k_N)})
+            \mathcal{A}_{k_1 \dots k_N} = h(x^{(k_1)}, \dots, x^{(k_N)})
 
         by the generalized decomposition with ``F = features(template)``.
         """
@@ -377,9 +377,9 @@ class GeneralizedConvAC:
         return self.grid_tensor_from_features(self.features(T))
 
     def coefficient_tensor(self) -> np.ndarray:
-        """The coefficient tensor (shape ``(M,) * N``); only for ``g = "product"``.
+        r"""The coefficient tensor (shape ``(M,) * N``); only for ``g = "product"``.
 
-        For a ConvAC :math:`h(X) = \\sum_{d} \\mathcal{A}_{d_1..d_N} \\prod_i f_{\\theta_{d_i}}(x_i)`;
+        For a ConvAC :math:`h(X) = \sum_{d} \mathcal{A}_{d_1..d_N} \prod_i f_{\theta_{d_i}}(x_i)`;
         it is the generalized decomposition with ``F`` the identity.
         """
         if self.g != "product":
@@ -411,12 +411,12 @@ def shallow(
     seed: Seed = None,
     weights: WeightKind = "normal",
 ) -> GeneralizedConvAC:
-    """Shallow generalized ConvAC: one hidden layer, global pooling.
+    r"""Shallow generalized ConvAC: one hidden layer, global pooling.
 
     .. math::
 
-        h(x_1, \\dots, x_N) = \\sum_{\\gamma=1}^{r} a^1_\\gamma\\,
-        P_{i=1..N}\\,\\sigma\\Big(\\sum_{d=1}^{M} a^{0,i,\\gamma}_d f_{\\theta_d}(x_i)\\Big)
+        h(x_1, \dots, x_N) = \sum_{\gamma=1}^{r} a^1_\gamma\,
+        P_{i=1..N}\,\sigma\Big(\sum_{d=1}^{M} a^{0,i,\gamma}_d f_{\theta_d}(x_i)\Big)
 
     Parameters
     ----------
@@ -430,7 +430,7 @@ def shallow(
         Activation-pooling operator (``relu_avg`` is ``relu_sum``: average pooling
         equals sum pooling up to a constant factor).
     rep : {"relu", "affine"} or callable
-        Representation layer: :math:`[w_d \\cdot x + b_d]_+`, :math:`w_d \\cdot x + b_d`,
+        Representation layer: :math:`[w_d \cdot x + b_d]_+`, :math:`w_d \cdot x + b_d`,
         or ``rep(X)`` mapping ``(..., d_in)`` to ``(..., M)``.
     d_in : int
         Dimension of one input point (built-in representations).
@@ -476,14 +476,14 @@ def deep(
     seed: Seed = None,
     weights: WeightKind = "normal",
 ) -> GeneralizedConvAC:
-    """Deep generalized ConvAC: ``L = log2 N`` layers, pooling windows of 2.
+    r"""Deep generalized ConvAC: ``L = log2 N`` layers, pooling windows of 2.
 
     .. math::
 
-        c^{0}_{j,\\gamma} = \\sum_d a^{0,j,\\gamma}_d f_{\\theta_d}(x_j),\\quad
-        p^{l}_{j,\\alpha} = P\\{\\sigma(c^{l}_{2j-1,\\alpha}), \\sigma(c^{l}_{2j,\\alpha})\\},\\quad
-        c^{l+1}_{j,\\gamma} = \\sum_\\alpha a^{l+1,j,\\gamma}_\\alpha p^{l}_{j,\\alpha},\\quad
-        h = \\sum_\\alpha a^{L}_\\alpha p^{L-1}_{1,\\alpha}.
+        c^{0}_{j,\gamma} = \sum_d a^{0,j,\gamma}_d f_{\theta_d}(x_j),\quad
+        p^{l}_{j,\alpha} = P\{\sigma(c^{l}_{2j-1,\alpha}), \sigma(c^{l}_{2j,\alpha})\},\quad
+        c^{l+1}_{j,\gamma} = \sum_\alpha a^{l+1,j,\gamma}_\alpha p^{l}_{j,\alpha},\quad
+        h = \sum_\alpha a^{L}_\alpha p^{L-1}_{1,\alpha}.
 
     Parameters
     ----------
@@ -519,24 +519,24 @@ def deep(
 def collapsible_deep(
     N: int, M: int, ranks: Ranks, *, d_in: int = 2, seed: Seed = None
 ) -> GeneralizedConvAC:
-    """A random deep ReLU/max net from an open set of weights that collapses to one channel.
+    r"""A random deep ReLU/max net from an open set of weights that collapses to one channel.
 
     The set (positive Lebesgue measure: an intersection of open half-spaces in
     some coordinates, all other weights free) is
 
     .. math::
 
-        a^{0,i,\\gamma}_d < 0\\ (\\gamma \\ge 2),\\qquad
-        a^{l,j,1}_1 > 0,\\qquad a^{l,j,\\gamma}_1 < 0\\ (\\gamma \\ge 2,\\ l \\ge 1),
+        a^{0,i,\gamma}_d < 0\ (\gamma \ge 2),\qquad
+        a^{l,j,1}_1 > 0,\qquad a^{l,j,\gamma}_1 < 0\ (\gamma \ge 2,\ l \ge 1),
 
-    with a ReLU representation (features :math:`\\ge 0`). Then every channel but the
+    with a ReLU representation (features :math:`\ge 0`). Then every channel but the
     first is zeroed by the ReLU at every layer and, since positive scaling
     commutes with max,
 
     .. math::
 
-        h(X) = a^{L}_1 \\max\\Big\\{0,\\ \\max_i s_i\\, c^{0}_{i,1}(x_i)\\Big\\},
-        \\qquad s_i = \\prod_{l \\ge 1} a^{l, \\lceil i / 2^l \\rceil, 1}_1 > 0,
+        h(X) = a^{L}_1 \max\Big\{0,\ \max_i s_i\, c^{0}_{i,1}(x_i)\Big\},
+        \qquad s_i = \prod_{l \ge 1} a^{l, \lceil i / 2^l \rceil, 1}_1 > 0,
 
     a shallow ReLU/max net with a single hidden channel (:func:`shallow_equivalent`).
     This is Cohen & Shashua's incompleteness of depth efficiency under ReLU/max.
@@ -589,15 +589,15 @@ def shallow_equivalent(net: GeneralizedConvAC) -> GeneralizedConvAC:
 
 
 def shallow_relu_max_rank_bound(rank: int, n_rows: int, K: int) -> int:
-    """Upper bound on the grid rank of a shallow ReLU/max net.
+    r"""Upper bound on the grid rank of a shallow ReLU/max net.
 
-    Each channel contributes :math:`\\max\\{0, \\max_{i \\in A} u_i, \\max_{j \\in B} w_j\\}`,
+    Each channel contributes :math:`\max\{0, \max_{i \in A} u_i, \max_{j \in B} w_j\}`,
     whose matricization has at most :math:`|A| K + 1` distinct rows (the row value
-    :math:`\\max\\{0, \\max_{i\\in A} u_i\\}` is one of the :math:`|A| K` entries or 0), so
+    :math:`\max\{0, \max_{i\in A} u_i\}` is one of the :math:`|A| K` entries or 0), so
 
     .. math::
 
-        \\operatorname{rank} [\\![\\mathcal{A}]\\!]_{A,B} \\le r\\,(|A| K + 1).
+        \operatorname{rank} [\![\mathcal{A}]\!]_{A,B} \le r\,(|A| K + 1).
 
     Parameters
     ----------
@@ -615,11 +615,11 @@ def shallow_relu_max_rank_bound(rank: int, n_rows: int, K: int) -> int:
 
 
 def additive_subspace_dim(N: int, K: int) -> int:
-    """Dimension ``N (K - 1) + 1`` of the tensors :math:`T_{k_1..k_N} = \\sum_i u_i[k_i]`.
+    r"""Dimension ``N (K - 1) + 1`` of the tensors :math:`T_{k_1..k_N} = \sum_i u_i[k_i]`.
 
     Every grid tensor of a shallow ReLU/sum (average) pooling net lies in this
     subspace, whatever its number of channels:
-    :math:`\\sum_\\gamma a_\\gamma \\sum_i [v^{i,\\gamma}_{k_i}]_+`. For ``N >= 2``,
+    :math:`\sum_\gamma a_\gamma \sum_i [v^{i,\gamma}_{k_i}]_+`. For ``N >= 2``,
     ``K >= 2`` it is a proper subspace of the :math:`K^N` grid tensors, so the
     architecture is not universal.
     """

@@ -1,4 +1,4 @@
-"""Deep convolutional arithmetic circuits = hierarchical Tucker (HT) decompositions.
+r"""Deep convolutional arithmetic circuits = hierarchical Tucker (HT) decompositions.
 
 A deep ConvAC over a pooling tree ``T`` (leaves = input positions): each leaf
 ``i`` applies an unshared 1x1 convolution ``a^{0,i}`` (M -> r_0); each internal
@@ -9,9 +9,9 @@ its parent's ``r_{h'-1}``; the root feeds a dense output layer (``Y`` outputs).
 
 .. math::
 
-    \\phi^{v}_{\\gamma} = \\prod_{c \\in \\mathrm{children}(v)}
-        \\Big(\\sum_{\\alpha} a^{c}_{\\gamma \\alpha} \\phi^{c}_{\\alpha}\\Big),
-    \\qquad A = \\sum_{\\gamma} a^{\\mathrm{out}}_{\\gamma} \\phi^{\\mathrm{root}}_{\\gamma}
+    \phi^{v}_{\gamma} = \prod_{c \in \mathrm{children}(v)}
+        \Big(\sum_{\alpha} a^{c}_{\gamma \alpha} \phi^{c}_{\alpha}\Big),
+    \qquad A = \sum_{\gamma} a^{\mathrm{out}}_{\gamma} \phi^{\mathrm{root}}_{\gamma}
 
 ``ranks[l]`` is the pooling width of the nodes of height ``l + 1``; the number of
 ranks is the height of the tree. :func:`ht` is the contiguous 1D case (windows

@@ -1,4 +1,4 @@
-"""Overlapping convolutional arithmetic circuits (Sharir & Shashua 2018).
+r"""Overlapping convolutional arithmetic circuits (Sharir & Shashua 2018).
 
 A *generalized convolution* (GC) layer of a ConvAC with kernel ``K`` and stride
 ``S`` computes, at output location ``j``, the product over the ``K`` taps of its
@@ -6,13 +6,13 @@ window of a 1x1 convolution of the input channels (one weight matrix per tap):
 
 .. math::
 
-    y^{(l)}_{j,\\gamma} = \\prod_{k \\in \\mathrm{win}(j)}
-        \\Big(\\sum_{\\alpha} a^{(l,j,k)}_{\\gamma\\alpha}\\, y^{(l-1)}_{jS - p + k,\\alpha}\\Big),
-    \\qquad y^{(-1)}_{i} = x_i \\in \\mathbb{R}^M,
+    y^{(l)}_{j,\gamma} = \prod_{k \in \mathrm{win}(j)}
+        \Big(\sum_{\alpha} a^{(l,j,k)}_{\gamma\alpha}\, y^{(l-1)}_{jS - p + k,\alpha}\Big),
+    \qquad y^{(-1)}_{i} = x_i \in \mathbb{R}^M,
 
 followed, after the last layer, by global product pooling over the remaining
 locations and a dense output layer:
-:math:`A = \\sum_\\gamma a^{\\mathrm{out}}_\\gamma \\prod_j y^{(L-1)}_{j,\\gamma}`.
+:math:`A = \sum_\gamma a^{\mathrm{out}}_\gamma \prod_j y^{(L-1)}_{j,\gamma}`.
 ``S = K`` is the non-overlapping baseline (``K = S = 2`` at every layer is
 exactly :func:`tnexpress.nets.ht`); ``S < K`` makes windows overlap, so one
 location feeds several windows.

@@ -1,8 +1,8 @@
-"""Tensor train (matrix product state) = recurrent network (Khrulkov et al. 2018).
+r"""Tensor train (matrix product state) = recurrent network (Khrulkov et al. 2018).
 
 .. math::
 
-    A_{d_1 \\dots d_N} = G^{(1)}_{d_1} G^{(2)}_{d_2} \\cdots G^{(N)}_{d_N}
+    A_{d_1 \dots d_N} = G^{(1)}_{d_1} G^{(2)}_{d_2} \cdots G^{(N)}_{d_N}
 
 with ``G^{(1)}``: M x r, ``G^{(i)}``: r x M x r and ``G^{(N)}``: r x M. With
 ``equal_cores=True`` the inner cores ``G^{(2)} = ... = G^{(N-1)}`` are one shared
