@@ -24,3 +24,6 @@ def test_atlas_quick(tmp_path):
     d = data["depth_efficiency"]
     for N, deep, shallow in zip(d["N"], d["deep_bound"], d["shallow_measured"]):
         assert deep == 2 ** (N // 2) and shallow <= 4
+    g = data["grid_tensors"]
+    assert g["relu_max"][-1]["deep"] > g["relu_max"][-1]["shallow_8_channels"]
+    assert all(len(a["ranks"]) == 1 for a in g["attention"])  # partition invariance
