@@ -60,5 +60,3 @@ def dense_matrix(tn, a_inds, b_inds):
 def dense_schmidt(tn, a_inds, b_inds):
     s = np.linalg.svd(dense_matrix(tn, a_inds, b_inds), compute_uv=False)
     return s / np.linalg.norm(s)
-
-

@@ -35,7 +35,12 @@ def test_tt12_equal_cores_odd_even_is_729():
 )
 def test_n32_networks_with_small_cuts(family, A, arch):
     c = tx.certify(family, A, seed=3, **arch)
-    assert c.proven and c.lower == c.upper == tx.min_cut(tx.nets.get_family(family).build(**arch, seed=0), A).weight
+    assert (
+        c.proven
+        and c.lower
+        == c.upper
+        == tx.min_cut(tx.nets.get_family(family).build(**arch, seed=0), A).weight
+    )
 
 
 def _deficient(N, M, seed=None, weights="normal", dtype="float64"):
@@ -81,10 +86,12 @@ def test_exact_beats_floats_on_ill_conditioned_network():
     q2, _ = np.linalg.qr(rng.standard_normal((8, 8)))
     s = 2.0 ** -np.array([0, 1, 2, 3, 4, 55, 58, 60])
     mid = (q1 * s) @ q2.T
-    tn = qtn.TensorNetwork([
-        qtn.Tensor(np.eye(8), inds=("k0", "a")),
-        qtn.Tensor(mid, inds=("a", "b")),
-        qtn.Tensor(np.eye(8), inds=("b", "k1")),
-    ])
+    tn = qtn.TensorNetwork(
+        [
+            qtn.Tensor(np.eye(8), inds=("k0", "a")),
+            qtn.Tensor(mid, inds=("a", "b")),
+            qtn.Tensor(np.eye(8), inds=("b", "k1")),
+        ]
+    )
     assert tx.schmidt_rank(tn, ["k0"], method="dense") < 8
     assert tx.schmidt_rank(tn, ["k0"], exact=True, seed=1) == 8

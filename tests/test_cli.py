@@ -18,8 +18,18 @@ def _run(*args):
 
 def test_measure_json_keys_and_values():
     rc, out, err = _run(
-        "measure", "--arch", "ht", "--N", "16", "--M", "2", "--ranks", "2,2,2,2",
-        "--partition", "odd-even", "--json",
+        "measure",
+        "--arch",
+        "ht",
+        "--N",
+        "16",
+        "--M",
+        "2",
+        "--ranks",
+        "2,2,2,2",
+        "--partition",
+        "odd-even",
+        "--json",
     )
     assert rc == 0, err
     d = json.loads(out)
@@ -29,8 +39,9 @@ def test_measure_json_keys_and_values():
 
 
 def test_certify_json():
-    rc, out, err = _run("certify", "--arch", "tt", "--N", "8", "--M", "2", "--rank", "3",
-                        "--partition", "odd-even")
+    rc, out, err = _run(
+        "certify", "--arch", "tt", "--N", "8", "--M", "2", "--rank", "3", "--partition", "odd-even"
+    )
     assert rc == 0, err
     d = json.loads(out)
     assert d["proven"] and d["lower"] == d["upper"] == 16

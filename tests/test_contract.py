@@ -28,7 +28,9 @@ def test_cache_hits_on_isomorphic_relabelled_structure():
     t1 = contraction_tree(inputs, (), size)
     assert path_cache_info()["misses"] == 1
     ren = {ix: f"x_{ix}" for ix in size}
-    t2 = contraction_tree([tuple(ren[i] for i in t) for t in inputs], (), {ren[k]: v for k, v in size.items()})
+    t2 = contraction_tree(
+        [tuple(ren[i] for i in t) for t in inputs], (), {ren[k]: v for k, v in size.items()}
+    )
     info = path_cache_info()
     assert info["hits"] == 1 and info["size"] == 1
     assert t1.contraction_cost() == t2.contraction_cost()

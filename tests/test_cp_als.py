@@ -14,7 +14,9 @@ def test_cp_to_dense_and_tt_to_dense_match_loops():
     fs = [rng.standard_normal((n, 2)) for n in (2, 3, 4)]
     T = C.cp_to_dense(fs)
     for i, j, k in itertools.product(range(2), range(3), range(4)):
-        assert T[i, j, k] == pytest.approx(sum(fs[0][i, r] * fs[1][j, r] * fs[2][k, r] for r in range(2)))
+        assert T[i, j, k] == pytest.approx(
+            sum(fs[0][i, r] * fs[1][j, r] * fs[2][k, r] for r in range(2))
+        )
     cores = C.random_tt_cores(4, 2, 3, equal_cores=True, seed=1)
     assert all(c is cores[1] for c in cores[1:-1])  # one shared inner core
     X = C.tt_to_dense(cores)

@@ -54,8 +54,10 @@ def ref_shared_conv(Ws, a, N, M, d):
     X = onehots(N, M)
     h = [X[:, t] for t in range(N)]
     for l, (WI, WII) in enumerate(Ws):
-        h = [None if t - d[l] < 0 or h[t - d[l]] is None else (h[t - d[l]] @ WI) * (h[t] @ WII)
-             for t in range(N)]
+        h = [
+            None if t - d[l] < 0 or h[t - d[l]] is None else (h[t - d[l]] @ WI) * (h[t] @ WII)
+            for t in range(N)
+        ]
     return (h[N - 1] @ a).reshape((M,) * N)
 
 
@@ -67,8 +69,11 @@ def ref_mixed(net, N, M, ds, mix_layers):
 
     def h(b, l, t):
         if (b, l, t) not in memo:
-            W = lambda tap: unit_weight(net, "CONV", f"BR{b}", f"L{l - 1}", f"T{t}", tap, branch=b)
-            memo[b, l, t] = (inp(b, l - 1, t - ds[b][l - 1]) @ W("TAP0")) * (inp(b, l - 1, t) @ W("TAP1"))
+            def W(tap):
+                return unit_weight(net, "CONV", f"BR{b}", f"L{l - 1}", f"T{t}", tap, branch=b)
+            memo[b, l, t] = (inp(b, l - 1, t - ds[b][l - 1]) @ W("TAP0")) * (
+                inp(b, l - 1, t) @ W("TAP1")
+            )
         return memo[b, l, t]
 
     def inp(b, l, t):
@@ -105,8 +110,15 @@ def test_mode_tree_small_and_seed_figure():
     assert mode_tree(4, (2, 1)) == ((0, 2), (1, 3))
     # the seed's figure (1-based): {1,3},{2,4},...; {1,2,3,4},...; {1,2,3,4,9,10,11,12},...
     nodes = {frozenset(i + 1 for i in n) for n in tree_nodes(mode_tree(16, (2, 1, 8, 4)))}
-    for s in ({1, 3}, {2, 4}, {14, 16}, {1, 2, 3, 4}, {13, 14, 15, 16},
-              {1, 2, 3, 4, 9, 10, 11, 12}, {5, 6, 7, 8, 13, 14, 15, 16}):
+    for s in (
+        {1, 3},
+        {2, 4},
+        {14, 16},
+        {1, 2, 3, 4},
+        {13, 14, 15, 16},
+        {1, 2, 3, 4, 9, 10, 11, 12},
+        {5, 6, 7, 8, 13, 14, 15, 16},
+    ):
         assert frozenset(s) in nodes
     assert swapped_dilations(16) == (2, 1, 8, 4) and swapped_dilations(8) == (2, 1, 4)
 
@@ -121,9 +133,14 @@ def test_mode_tree_is_the_receptive_field_tree(d):
     def walk(node, l):
         if isinstance(node, int):
             return
-        by_height.setdefault(l, set()).add(frozenset(
-            x for x in (lambda f: f(f, node))(lambda f, n: [n] if isinstance(n, int)
-                                              else [y for c in n for y in f(f, c)])))
+        by_height.setdefault(l, set()).add(
+            frozenset(
+                x
+                for x in (lambda f: f(f, node))(
+                    lambda f, n: [n] if isinstance(n, int) else [y for c in n for y in f(f, c)]
+                )
+            )
+        )
         for c in node:
             walk(c, l - 1)
 
@@ -138,8 +155,9 @@ def test_mode_tree_is_the_receptive_field_tree(d):
 # --------------------------------------------------------------------------- networks
 
 
-@pytest.mark.parametrize("N, M, r, d", [(8, 2, 2, None), (8, 3, (2, 3, 2), (4, 1, 2)),
-                                        (16, 2, 2, (2, 1, 8, 4))])
+@pytest.mark.parametrize(
+    "N, M, r, d", [(8, 2, 2, None), (8, 3, (2, 3, 2), (4, 1, 2)), (16, 2, 2, (2, 1, 8, 4))]
+)
 def test_dilated_matches_time_domain_forward_pass(N, M, r, d):
     d_ = d or tuple(2**l for l in range(N.bit_length() - 1))
     net = dilated(N, M, r, d, seed=7)
@@ -150,19 +168,26 @@ def test_dilated_matches_time_domain_forward_pass(N, M, r, d):
 def test_shared_weights_is_a_true_dilated_convolution(d):
     N, M, r = 8, 2, 3
     net = dilated(N, M, r, d, shared=True, seed=1)
-    Ws = [(unit_weight(net, "CONV", f"L{l}", f"T{N - 1}", "TAP0"),
-           unit_weight(net, "CONV", f"L{l}", f"T{N - 1}", "TAP1")) for l in range(3)]
+    Ws = [
+        (
+            unit_weight(net, "CONV", f"L{l}", f"T{N - 1}", "TAP0"),
+            unit_weight(net, "CONV", f"L{l}", f"T{N - 1}", "TAP1"),
+        )
+        for l in range(3)
+    ]
     ref = ref_shared_conv(Ws, unit_weight(net, "OUT"), N, M, d)
     np.testing.assert_allclose(dense(net), ref, rtol=1e-9, atol=1e-14)
 
 
 @pytest.mark.parametrize(
     "N, M, r, ds, mix",
-    [(8, 2, 2, ((1, 2, 4), (2, 1, 4)), (2,)),
-     (8, 3, 2, ((1, 2, 4), (2, 1, 4)), ()),
-     (8, 2, 3, ((1, 2, 4), (2, 1, 4)), (2, 3)),
-     (8, 2, 2, ((1, 2, 4), (1, 2, 4)), (1, 2)),
-     (16, 2, 2, ((1, 2, 4, 8), (2, 1, 8, 4)), (2,))],
+    [
+        (8, 2, 2, ((1, 2, 4), (2, 1, 4)), (2,)),
+        (8, 3, 2, ((1, 2, 4), (2, 1, 4)), ()),
+        (8, 2, 3, ((1, 2, 4), (2, 1, 4)), (2, 3)),
+        (8, 2, 2, ((1, 2, 4), (1, 2, 4)), (1, 2)),
+        (16, 2, 2, ((1, 2, 4, 8), (2, 1, 8, 4)), (2,)),
+    ],
 )
 def test_mixed_matches_interconnected_forward_pass(N, M, r, ds, mix):
     net = mixed(N, M, r, (mode_tree(N, ds[0]), mode_tree(N, ds[1])), mix, seed=4)
@@ -218,8 +243,8 @@ def test_example_ranks_baseline_swapped_vs_mixed_N8():
 def test_example_ranks_N16():
     N, M, r = 16, 2, 2
     I = example_partition(N)
-    assert dense_rank(dilated(N, M, r, seed=3), I) == r ** 6
-    assert dense_rank(dilated(N, M, r, swapped_dilations(N), seed=3), I) == r ** 6
+    assert dense_rank(dilated(N, M, r, seed=3), I) == r**6
+    assert dense_rank(dilated(N, M, r, swapped_dilations(N), seed=3), I) == r**6
     mix = mixed(N, M, r, mix_layers=(2,), seed=3)
     assert dense_rank(mix, I) == r ** (N // 2)
     assert tx.min_cut(mix, I).weight >= r ** (N // 2)

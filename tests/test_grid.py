@@ -69,7 +69,12 @@ def test_matricize_and_rank_against_numpy():
     np.testing.assert_allclose(
         s[:2], np.linalg.svd(matricize(T2, [0, 2]), compute_uv=False)[:2] / np.linalg.norm(T2)
     )
-    for bad, exc in [([0, 0], ValueError), ([4], ValueError), ([], ValueError), (["a"], TypeError)]:
+    for bad, exc in [
+        ([0, 0], ValueError),
+        ([4], ValueError),
+        ([], ValueError),
+        (["a"], TypeError),
+    ]:
         with pytest.raises(exc, match="A "):
             matricize(T, bad)
     with pytest.raises(ValueError, match="rtol"):
@@ -93,7 +98,9 @@ def test_claim_7_1_grid_rank_lower_bounds_separation_rank():
 
     def f(X):  # A = {0, 2}, B = {1, 3}
         a = np.stack([np.cos(X[:, 0] * W[v, 0, 0] + X[:, 2] * W[v, 0, 1]) for v in range(R)])
-        b = np.stack([np.exp(0.3 * (X[:, 1] * W[v, 1, 0] - X[:, 3] * W[v, 1, 1])) for v in range(R)])
+        b = np.stack(
+            [np.exp(0.3 * (X[:, 1] * W[v, 1, 0] - X[:, 3] * W[v, 1, 1])) for v in range(R)]
+        )
         return (a * b).sum(axis=0)
 
     T = grid_tensor(f, 4, rng.standard_normal(5))
@@ -126,7 +133,9 @@ def test_generalized_decomposition_equals_brute_force(g, kind, N):
 
 
 def _cp_entry(F, conv0, out, idx):
-    return sum(out[c] * np.prod([F[k] @ conv0[i, c] for i, k in enumerate(idx)]) for c in range(len(out)))
+    return sum(
+        out[c] * np.prod([F[k] @ conv0[i, c] for i, k in enumerate(idx)]) for c in range(len(out))
+    )
 
 
 def test_product_pooling_is_the_coefficient_tensor_times_F_shallow():
@@ -135,7 +144,10 @@ def test_product_pooling_is_the_coefficient_tensor_times_F_shallow():
     C = net.coefficient_tensor()
     # independent: CP coefficient tensor entry by entry from the weights
     for idx in itertools.product(range(M), repeat=N):
-        ref = sum(net.out[c] * np.prod([net.conv[0][i, c, d] for i, d in enumerate(idx)]) for c in range(3))
+        ref = sum(
+            net.out[c] * np.prod([net.conv[0][i, c, d] for i, d in enumerate(idx)])
+            for c in range(3)
+        )
         assert C[idx] == pytest.approx(ref, abs=1e-13)
     tmpl = _tmpl(K, seed=3)
     F = net.features(tmpl)
@@ -209,7 +221,9 @@ def test_deep_relu_max_incompleteness_positive_measure_set():
         rng = np.random.default_rng(seed)
         for W in net.conv[1:]:
             W[:, :, 1:] += rng.standard_normal(W[:, :, 1:].shape)  # free coordinates
-        np.testing.assert_allclose(grid_tensor(net, N, tmpl), G.shallow_equivalent(net).grid_tensor(tmpl), atol=1e-12)
+        np.testing.assert_allclose(
+            grid_tensor(net, N, tmpl), G.shallow_equivalent(net).grid_tensor(tmpl), atol=1e-12
+        )
     # generic deep weights are outside the set: the check refuses them
     with pytest.raises(ValueError, match="must be"):
         G.shallow_equivalent(G.deep(N, M, 3, g="relu_max", seed=0))
@@ -220,15 +234,26 @@ def test_shallow_relu_sum_not_universal():
     # product pooling spans all K^N
     N, K = 4, 3
     tmpl = _tmpl(K, seed=8)
-    V = {g: np.array([G.shallow(N, 3, 3, g=g, seed=s).grid_tensor(tmpl).ravel() for s in range(120)])
-         for g in ("relu_sum", "product")}
+    V = {
+        g: np.array(
+            [G.shallow(N, 3, 3, g=g, seed=s).grid_tensor(tmpl).ravel() for s in range(120)]
+        )
+        for g in ("relu_sum", "product")
+    }
     assert np.linalg.matrix_rank(V["relu_sum"]) == G.additive_subspace_dim(N, K) == 9
     assert np.linalg.matrix_rank(V["product"]) == K**N == 81
     # independent membership check: an additive tensor is fixed by its projection
     # T -> sum_i mean over other modes (minus (N-1) * global mean)
     T = V["relu_sum"][0].reshape((K,) * N)
-    P = sum(T.mean(axis=tuple(j for j in range(N) if j != i)).reshape([K if j == i else 1 for j in range(N)])
-            for i in range(N)) - (N - 1) * T.mean()
+    P = (
+        sum(
+            T.mean(axis=tuple(j for j in range(N) if j != i)).reshape(
+                [K if j == i else 1 for j in range(N)]
+            )
+            for i in range(N)
+        )
+        - (N - 1) * T.mean()
+    )
     np.testing.assert_allclose(P, T, atol=1e-12)
 
 

@@ -90,7 +90,7 @@ def test_tt_matches_matrix_product_and_equal_cores_share():
     cores = [_tensor_with(net, f"k{i}") for i in range(N)]
     assert all(cores[i].data is cores[1].data for i in range(1, N - 1))
     first = cores[0].transpose("k0", "b0").data
-    last = cores[-1].transpose(f"b{N-2}", f"k{N-1}").data
+    last = cores[-1].transpose(f"b{N - 2}", f"k{N - 1}").data
     G = cores[1].transpose("b0", "k1", "b1").data
     ref = np.zeros((M,) * N)
     for d in itertools.product(range(M), repeat=N):
@@ -125,7 +125,9 @@ def test_weights_integer_complex_and_seeded():
     assert np.all(a == np.round(a)) and np.any(a != 0)
     c = tx.nets.tt(4, 2, 2, seed=0, dtype="complex128")
     assert all(np.iscomplexobj(t.data) for t in c)
-    np.testing.assert_array_equal(_dense(tx.nets.cp(4, 2, 2, seed=9)), _dense(tx.nets.cp(4, 2, 2, seed=9)))
+    np.testing.assert_array_equal(
+        _dense(tx.nets.cp(4, 2, 2, seed=9)), _dense(tx.nets.cp(4, 2, 2, seed=9))
+    )
 
 
 def test_output_leg_Y_and_tags():

@@ -64,7 +64,11 @@ def ref_overlap_2d(net, H, W, M, kernels, strides):
                         iy, ix = oy * S[0] - pad[0] + dy, ox * S[1] - pad[1] + dx
                         if 0 <= iy < shape[0] and 0 <= ix < shape[1]:
                             Wt = weight(
-                                net, "CONV", f"L{l}", f"J{oy * out[1] + ox}", f"TAP{dy * K[1] + dx}"
+                                net,
+                                "CONV",
+                                f"L{l}",
+                                f"J{oy * out[1] + ox}",
+                                f"TAP{dy * K[1] + dx}",
                             )
                             val = val * (h[iy, ix] @ Wt)
                 new[oy, ox] = val
@@ -75,8 +79,10 @@ def ref_overlap_2d(net, H, W, M, kernels, strides):
 
 def dense(net):
     N = len(net.sites)
-    return net.to_dense([f"k{i}" for i in range(N)]).reshape((-1,) + ()).reshape(
-        tuple(net.ind_size(f"k{i}") for i in range(N))
+    return (
+        net.to_dense([f"k{i}" for i in range(N)])
+        .reshape((-1,) + ())
+        .reshape(tuple(net.ind_size(f"k{i}") for i in range(N)))
     )
 
 
@@ -121,7 +127,11 @@ def test_open_legs_are_hyper_indices_when_first_layer_overlaps():
 def test_layer_sizes():
     assert overlap_layer_sizes(8, (3, 2, 2, 2), (1, 2, 2, 2)) == [(8,), (8,), (4,), (2,), (1,)]
     assert overlap_layer_sizes(10, (3, 2, 2, 2), (1, 2, 2, 2), padding="valid") == [
-        (10,), (8,), (4,), (2,), (1,)
+        (10,),
+        (8,),
+        (4,),
+        (2,),
+        (1,),
     ]
     # 2D: a flat pair is (ky, kx) for every layer; per-layer entries are pairs or ints
     assert overlap_layer_sizes((4, 6), (3, 2), (1, 2), n_layers=2) == [(4, 6), (4, 3), (4, 2)]
@@ -138,8 +148,12 @@ def test_non_overlapping_is_ht_closed_forms(M, r):
     for _ in range(2):
         c = min(r, r, c * c)
     assert dense_rank(net, P.left_right(N)) == c
-    assert tx.nets.get_family("overlap").bound("left-right", N=N, M=M, ranks=(r,) * 3,
-                                                kernel=2, stride=2) == c
+    assert (
+        tx.nets.get_family("overlap").bound(
+            "left-right", N=N, M=M, ranks=(r,) * 3, kernel=2, stride=2
+        )
+        == c
+    )
 
 
 def test_overlap_beats_baseline_with_fewer_parameters():
@@ -184,8 +198,11 @@ def test_registry_entries_build():
     "kwargs, err, match",
     [
         (dict(kernel=2, stride=3), ValueError, "stride 3 > kernel 2"),
-        (dict(kernel=(3, 2), stride=(1, 2), ranks=(2, 2), padding="valid", N=9), ValueError,
-         "valid"),
+        (
+            dict(kernel=(3, 2), stride=(1, 2), ranks=(2, 2), padding="valid", N=9),
+            ValueError,
+            "valid",
+        ),
         (dict(ranks=2), TypeError, "one entry per layer"),
         (dict(padding="full"), ValueError, "padding"),
         (dict(ranks=(2, 2), kernel=(3, 2, 2)), ValueError, "disagree"),

@@ -109,7 +109,9 @@ def _gauge_scrambled_mps(spectrum, L=10, D=None, seed=0):
     mps.right_canonize(stop=L // 2)
     t = mps[L // 2]
     left_bond = mps.bond(L // 2 - 1, L // 2)
-    u, _, vh = np.linalg.svd(t.to_dense([left_bond], [i for i in t.inds if i != left_bond]), full_matrices=False)
+    u, _, vh = np.linalg.svd(
+        t.to_dense([left_bond], [i for i in t.inds if i != left_bond]), full_matrices=False
+    )
     k = len(spectrum)
     assert u.shape[1] == k
     new = (u * spectrum) @ vh

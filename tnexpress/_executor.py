@@ -222,9 +222,7 @@ def contract_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
         for lab in set(bi):
             count[lab] -= 1
         keep_set = {
-            lab
-            for lab in (*ai, *bi)
-            if lab in out_set or lab in rows or count.get(lab, 0) > 0
+            lab for lab in (*ai, *bi) if lab in out_set or lab in rows or count.get(lab, 0) > 0
         }
         res = _pair(ops, a, ai, b, bi, keep_set)
         if res is None:

@@ -53,7 +53,7 @@ def _is_copy_tensor(t) -> bool:
     if len(shape) < 3 or len(set(shape)) != 1 or not isinstance(t.data, np.ndarray):
         return False
     d = shape[0]
-    if d**len(shape) > 2**20:
+    if d ** len(shape) > 2**20:
         return False
     data = t.data
     diag = data[(np.arange(d),) * len(shape)]
@@ -78,7 +78,10 @@ def _copy_tensor_merges(tn, opens):
         if len(open_legs) > 1 or len(set(legs)) != len(legs):
             continue
         neighbours = [
-            other for ix in t.inds for other in tn.ind_map[ix] if other != tid and other not in dropped
+            other
+            for ix in t.inds
+            for other in tn.ind_map[ix]
+            if other != tid and other not in dropped
         ]
         if len(set(neighbours)) != len(neighbours):
             continue

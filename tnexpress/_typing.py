@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 
 #: A bipartition side: site positions (ints) or open-index names (str).
-Side = Union[Iterable[int], Iterable[str]]
+Side = Iterable[int] | Iterable[str]
 #: A random seed or generator, as accepted by :func:`numpy.random.default_rng`.
-Seed = Union[None, int, np.random.Generator]
+Seed = int | np.random.Generator | None
 #: How weights are drawn: Gaussian, uniform in [-1, 1], or small nonzero integers.
 WeightKind = Literal["normal", "uniform", "integer"]
 #: A sequence of channel counts, one per layer.
-Ranks = Union[int, Sequence[int]]
+Ranks = int | Sequence[int]

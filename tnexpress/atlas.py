@@ -69,8 +69,10 @@ def atlas_rows(quick: bool = False, *, log=print) -> list[dict]:
             if net.nsites <= _GEOMETRIC_MAX_SITES:
                 t0 = time.perf_counter()
                 e_g = _geometric(net)
-                log(f"  {name} {_arch_str(arch)}: geometric measure {e_g:.4f} bits "
-                    f"({time.perf_counter() - t0:.2f} s)")
+                log(
+                    f"  {name} {_arch_str(arch)}: geometric measure {e_g:.4f} bits "
+                    f"({time.perf_counter() - t0:.2f} s)"
+                )
             for pname, A in fam.partitions(**arch).items():
                 t0 = time.perf_counter()
                 cut = min_cut(net, A)
@@ -98,8 +100,10 @@ def atlas_rows(quick: bool = False, *, log=print) -> list[dict]:
                     "seconds": time.perf_counter() - t0,
                 }
                 rows.append(row)
-                log(f"  {name:8s} {_arch_str(arch):32s} {pname:12s} cut={cut.weight:<6} "
-                    f"rank={rank:<6} S={ent:.3f} bits")
+                log(
+                    f"  {name:8s} {_arch_str(arch):32s} {pname:12s} cut={cut.weight:<6} "
+                    f"rank={rank:<6} S={ent:.3f} bits"
+                )
     return rows
 
 
@@ -114,8 +118,14 @@ def _depth_efficiency(quick: bool, log=print) -> dict:
     from .partitions import odd_even
 
     Ns = [4, 8, 16] if quick else [4, 8, 16, 32, 64, 128, 256]
-    out = {"N": [], "deep_bound": [], "deep_measured": [], "deep_certified": [],
-           "shallow_bound": [], "shallow_measured": []}
+    out = {
+        "N": [],
+        "deep_bound": [],
+        "deep_measured": [],
+        "deep_certified": [],
+        "shallow_bound": [],
+        "shallow_measured": [],
+    }
     for N in Ns:
         L = int(math.log2(N))
         deep = ht(N, 2, (2,) * L, seed=0)
@@ -130,8 +140,10 @@ def _depth_efficiency(quick: bool, log=print) -> dict:
         ms = _rank(schmidt_spectrum(shallow, A, method="cut"))
         for k, v in zip(out, (N, wd, md, cd, ws, ms)):
             out[k].append(v)
-        log(f"  depth efficiency N={N}: deep bound {wd}, measured {md}, certified {cd}; "
-            f"shallow bound {ws}, measured {ms}")
+        log(
+            f"  depth efficiency N={N}: deep bound {wd}, measured {md}, certified {cd}; "
+            f"shallow bound {ws}, measured {ms}"
+        )
     return out
 
 
@@ -152,18 +164,22 @@ def _scale_section(quick: bool, log=print) -> list[dict]:
         secs = time.perf_counter() - t0
         s = sp.values
         p = s[s > 0] ** 2
-        rows.append({
-            "network": label,
-            "partition": "left-right",
-            "amplitudes_log2": float(N),
-            "min_cut": sp.cut_weight,
-            "schmidt_values": [float(x) for x in s],
-            "entropy_bits": float(-np.sum(p * np.log2(p))),
-            "log2_norm": sp.log2_norm,
-            "seconds": secs,
-        })
-        log(f"  scale: {label} left-right: W={sp.cut_weight}, S={rows[-1]['entropy_bits']:.4f} "
-            f"bits, log2|A|={sp.log2_norm:.1f}, {secs:.2f} s")
+        rows.append(
+            {
+                "network": label,
+                "partition": "left-right",
+                "amplitudes_log2": float(N),
+                "min_cut": sp.cut_weight,
+                "schmidt_values": [float(x) for x in s],
+                "entropy_bits": float(-np.sum(p * np.log2(p))),
+                "log2_norm": sp.log2_norm,
+                "seconds": secs,
+            }
+        )
+        log(
+            f"  scale: {label} left-right: W={sp.cut_weight}, S={rows[-1]['entropy_bits']:.4f} "
+            f"bits, log2|A|={sp.log2_norm:.1f}, {secs:.2f} s"
+        )
     return rows
 
 
@@ -191,18 +207,22 @@ def _grid_section(quick: bool, log=print) -> dict:
         shallow = grid_rank(
             G.shallow(N, 4, 8, g="relu_max", seed=0).grid_tensor_from_features(feats), odd
         )
-        out["relu_max"].append({"N": N, "deep": deep, "shallow_8_channels": shallow,
-                                "full": 4 ** (N // 2)})
+        out["relu_max"].append(
+            {"N": N, "deep": deep, "shallow_8_channels": shallow, "full": 4 ** (N // 2)}
+        )
         log(f"  ReLU/max pooling N={N}: deep grid rank {deep}, shallow (8 channels) {shallow}")
     for L in (1, 2):
         ranks = attention_separation_ranks(
             linear_attention(L, 2, seed=1), 6, _template(5, 2, 2), rtol=1e-10
         )
         vals = sorted(set(ranks.values()))
-        out["attention"].append({"L": L, "d_x": 2, "N": 6, "partitions": len(ranks),
-                                 "ranks": vals})
-        log(f"  linear self-attention L={L} d_x=2 N=6: ranks over {len(ranks)} balanced "
-            f"partitions {vals}")
+        out["attention"].append(
+            {"L": L, "d_x": 2, "N": 6, "partitions": len(ranks), "ranks": vals}
+        )
+        log(
+            f"  linear self-attention L={L} d_x=2 N=6: ranks over {len(ranks)} balanced "
+            f"partitions {vals}"
+        )
     return out
 
 
@@ -216,16 +236,24 @@ def _plots(out: Path, rows, depth, log=print) -> list[str]:
     # 1. depth efficiency
     fig, ax = plt.subplots(figsize=(6, 4))
     N = depth["N"]
-    ax.plot(N, [math.log2(w) for w in depth["deep_bound"]], "o-",
-            label="deep ConvAC (r=2): min-cut bound = N/2")
+    ax.plot(
+        N,
+        [math.log2(w) for w in depth["deep_bound"]],
+        "o-",
+        label="deep ConvAC (r=2): min-cut bound = N/2",
+    )
     md = [(n, math.log2(m)) for n, m in zip(N, depth["deep_measured"]) if m is not None]
     if md:
         ax.plot(*zip(*md), "s", ms=11, mfc="none", label="deep: measured rank")
     cd = [(n, math.log2(c)) for n, c in zip(N, depth["deep_certified"]) if c is not None]
     if cd:
         ax.plot(*zip(*cd), "x", ms=9, color="k", label="deep: certified (exact)")
-    ax.plot(N, [math.log2(m) for m in depth["shallow_measured"]], "^-",
-            label="shallow ConvAC (r=4): measured")
+    ax.plot(
+        N,
+        [math.log2(m) for m in depth["shallow_measured"]],
+        "^-",
+        label="shallow ConvAC (r=4): measured",
+    )
     ax.set_xscale("log", base=2)
     ax.set_xlabel("N (inputs)")
     ax.set_ylabel("log2 of the odd/even Schmidt rank")
@@ -276,8 +304,10 @@ def _plots(out: Path, rows, depth, log=print) -> list[str]:
     # 4. drawings
     from .nets import ht, ht2d
 
-    for fname, net in (("network_ht8.png", ht(8, 2, (2, 2, 2), seed=0)),
-                       ("network_ht2d.png", ht2d(4, 4, 2, (2, 2), seed=0))):
+    for fname, net in (
+        ("network_ht8.png", ht(8, 2, (2, 2, 2), seed=0)),
+        ("network_ht2d.png", ht2d(4, 4, 2, (2, 2), seed=0)),
+    ):
         try:
             fig = net.draw(color=["CONV", "OUT"], return_fig=True, figsize=(6, 6))
             fig.savefig(out / fname, dpi=90)
@@ -289,49 +319,89 @@ def _plots(out: Path, rows, depth, log=print) -> list[str]:
 
 
 def _markdown(rows, depth, scale, files, seconds, grid=None) -> str:
-    lines = ["# tnexpress atlas", "",
-             f"Generated by `tnexpress atlas` in {seconds:.1f} s. Weights: Gaussian, seed 0; "
-             "certificates: integer weights, exact rank mod two random primes.", "",
-             "## Bound vs measured, every family and canonical partition", "",
-             "| family | architecture | partition | min cut | closed form | Schmidt rank (float64) | "
-             "entropy (bits) | certified (lower = upper) | geometric measure (bits) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# tnexpress atlas",
+        "",
+        f"Generated by `tnexpress atlas` in {seconds:.1f} s. Weights: Gaussian, seed 0; "
+        "certificates: integer weights, exact rank mod two random primes.",
+        "",
+        "## Bound vs measured, every family and canonical partition",
+        "",
+        "| family | architecture | partition | min cut | closed form | Schmidt rank (float64) | "
+        "entropy (bits) | certified (lower = upper) | geometric measure (bits) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         c = r["certified"]
-        cert = "-" if c is None else (f"{c['lower']} = {c['upper']}" if c["proven"]
-                                      else f"{c['lower']} < {c['upper']}")
+        cert = (
+            "-"
+            if c is None
+            else (
+                f"{c['lower']} = {c['upper']}" if c["proven"] else f"{c['lower']} < {c['upper']}"
+            )
+        )
         lines.append(
             f"| {r['family']} | {_arch_str(r['arch'])} | {r['partition']} | {r['min_cut']} | "
             f"{_fmt(r['closed_form'])} | {r['schmidt_rank']} | {r['entropy_bits']:.4f} | {cert} | "
-            f"{_fmt(r['geometric_bits'])} |")
+            f"{_fmt(r['geometric_bits'])} |"
+        )
     met = sum(r["schmidt_rank"] == r["min_cut"] for r in rows)
     proven = sum(bool(r["certified"] and r["certified"]["proven"]) for r in rows)
     short = [r for r in rows if r["certified"] and r["certified"]["lower"] > r["schmidt_rank"]]
-    lines += ["", f"Measured rank meets the min-cut bound in {met} of {len(rows)} rows; the "
-              f"exact certificate proves rank = bound in {proven} rows.",
-              *([f"In {len(short)} rows the spectrum falls below float64 resolution: the float "
-                 "rank undercounts and the exact rank is the answer."] if short else []), "",
-              "## Depth efficiency (odd/even, M = 2)", "",
-              "| N | deep bound | deep measured | deep certified | shallow (r=4) bound | "
-              "shallow measured |", "|---|---|---|---|---|---|"]
-    for i, N in enumerate(depth["N"]):
+    lines += [
+        "",
+        f"Measured rank meets the min-cut bound in {met} of {len(rows)} rows; the "
+        f"exact certificate proves rank = bound in {proven} rows.",
+        *(
+            [
+                f"In {len(short)} rows the spectrum falls below float64 resolution: the float "
+                "rank undercounts and the exact rank is the answer."
+            ]
+            if short
+            else []
+        ),
+        "",
+        "## Depth efficiency (odd/even, M = 2)",
+        "",
+        "| N | deep bound | deep measured | deep certified | shallow (r=4) bound | "
+        "shallow measured |",
+        "|---|---|---|---|---|---|",
+    ]
+    for i, _N in enumerate(depth["N"]):
         lines.append("| " + " | ".join(_fmt(depth[k][i]) for k in depth) + " |")
-    lines += ["", "## Scale: left/right spectra far beyond dense", "",
-              "| network | min cut | entropy (bits) | log2 norm | seconds |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Scale: left/right spectra far beyond dense",
+        "",
+        "| network | min cut | entropy (bits) | log2 norm | seconds |",
+        "|---|---|---|---|---|",
+    ]
     for s in scale:
-        lines.append(f"| {s['network']} | {s['min_cut']} | {s['entropy_bits']:.4f} | "
-                     f"{s['log2_norm']:.1f} | {s['seconds']:.2f} |")
+        lines.append(
+            f"| {s['network']} | {s['min_cut']} | {s['entropy_bits']:.4f} | "
+            f"{s['log2_norm']:.1f} | {s['seconds']:.2f} |"
+        )
     if grid:
-        lines += ["", "## Grid tensors: ReLU / max pooling and self-attention", "",
-                  "Odd/even grid-tensor rank on a 4-point template (a lower bound on the "
-                  "separation rank, Claim 7.1):", "",
-                  "| N | deep ReLU/max (best of 3) | shallow ReLU/max, 8 channels | M^(N/2) |",
-                  "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Grid tensors: ReLU / max pooling and self-attention",
+            "",
+            "Odd/even grid-tensor rank on a 4-point template (a lower bound on the "
+            "separation rank, Claim 7.1):",
+            "",
+            "| N | deep ReLU/max (best of 3) | shallow ReLU/max, 8 channels | M^(N/2) |",
+            "|---|---|---|---|",
+        ]
         for r in grid["relu_max"]:
             lines.append(f"| {r['N']} | {r['deep']} | {r['shallow_8_channels']} | {r['full']} |")
-        lines += ["", "Linear self-attention (d_x = 2, N = 6): distinct ranks over all balanced "
-                  "partitions (one value = partition invariance):", "",
-                  "| depth L | partitions | distinct ranks |", "|---|---|---|"]
+        lines += [
+            "",
+            "Linear self-attention (d_x = 2, N = 6): distinct ranks over all balanced "
+            "partitions (one value = partition invariance):",
+            "",
+            "| depth L | partitions | distinct ranks |",
+            "|---|---|---|",
+        ]
         for r in grid["attention"]:
             lines.append(f"| {r['L']} | {r['partitions']} | {r['ranks']} |")
     lines += ["", "## Figures", ""] + [f"![{f}]({f})" for f in files]
@@ -350,10 +420,18 @@ def run_atlas(out: Path | str = "atlas", *, quick: bool = False, log=print) -> d
     grid = _grid_section(quick, log=log)
     files = _plots(out, rows, depth, log=log)
     seconds = time.perf_counter() - t0
-    data = {"rows": rows, "depth_efficiency": depth, "scale": scale, "grid_tensors": grid,
-            "figures": files, "seconds": seconds}
+    data = {
+        "rows": rows,
+        "depth_efficiency": depth,
+        "scale": scale,
+        "grid_tensors": grid,
+        "figures": files,
+        "seconds": seconds,
+    }
     (out / "atlas.json").write_text(json.dumps(data, indent=1))
     (out / "atlas.md").write_text(_markdown(rows, depth, scale, files, seconds, grid))
-    log(f"wrote {out / 'atlas.md'}, {out / 'atlas.json'} and {len(files)} figures "
-        f"in {seconds:.1f} s")
+    log(
+        f"wrote {out / 'atlas.md'}, {out / 'atlas.json'} and {len(files)} figures "
+        f"in {seconds:.1f} s"
+    )
     return data

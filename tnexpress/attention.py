@@ -56,8 +56,9 @@ class LinearSelfAttention:
     readout : numpy.ndarray, shape (d_x,)
     """
 
-    def __init__(self, *, L, d_x, H, d_in, embed_rank, residual, position, embed, WQ, WK, WV, WO,
-                 readout):
+    def __init__(
+        self, *, L, d_x, H, d_in, embed_rank, residual, position, embed, WQ, WK, WV, WO, readout
+    ):
         self.L, self.d_x, self.H, self.d_in = L, d_x, H, d_in
         self.embed_rank = embed_rank
         self.residual = residual
@@ -77,9 +78,7 @@ class LinearSelfAttention:
         if X.ndim == 2 and self.d_in == 1:
             X = X[..., None]
         if X.ndim != 3 or X.shape[2] != self.d_in:
-            raise ValueError(
-                f"X must have shape (batch, N, d_in={self.d_in}), got {X.shape}"
-            )
+            raise ValueError(f"X must have shape (batch, N, d_in={self.d_in}), got {X.shape}")
         if X.shape[1] <= self.position:
             raise ValueError(
                 f"X has N={X.shape[1]} positions; the output position is {self.position}"
@@ -188,8 +187,19 @@ def linear_attention(
         u = np.zeros(d_x)
         u[p] = 1.0
     return LinearSelfAttention(
-        L=L, d_x=d_x, H=H, d_in=d_in, embed_rank=r, residual=residual, position=position,
-        embed=embed, WQ=WQ, WK=WK, WV=WV, WO=WO, readout=u,
+        L=L,
+        d_x=d_x,
+        H=H,
+        d_in=d_in,
+        embed_rank=r,
+        residual=residual,
+        position=position,
+        embed=embed,
+        WQ=WQ,
+        WK=WK,
+        WV=WV,
+        WO=WO,
+        readout=u,
     )
 
 

@@ -167,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     cmd, rest = argv[0], argv[1:]
     if cmd not in _COMMANDS:
-        print(f"tnexpress: unknown command {cmd!r}; valid: {', '.join(_COMMANDS)}", file=sys.stderr)
+        print(
+            f"tnexpress: unknown command {cmd!r}; valid: {', '.join(_COMMANDS)}", file=sys.stderr
+        )
         return 2
     try:
         return _COMMANDS[cmd](rest)
@@ -182,5 +184,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-
-

@@ -160,9 +160,7 @@ def _side_factor(st: Structure, nodes, cut, optimize):
         instead="this bipartition's min cut is too wide for an exact spectrum on this machine",
     )
     arrays = [_array(st, n) for n in nodes]
-    a, ix, l2 = contract_path(
-        arrays, inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows
-    )
+    a, ix, l2 = contract_path(arrays, inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows)
     cut_set = set(cut)
     r_ix = [i for i in ix if i not in cut_set]
     size = dict(st.size)
@@ -326,7 +324,9 @@ def exact_schmidt_rank(tn, A, *, seed=None, n_primes: int = 2, optimize=None):
         inputs = [st.inputs[n] for n in nodes]
         return arrays, inputs, tuple(_rows(st, nodes))
 
-    return exact_cut_rank(side(side_a), side(side_b), tuple(cut), n_primes=n_primes, seed=seed, optimize=optimize)
+    return exact_cut_rank(
+        side(side_a), side(side_b), tuple(cut), n_primes=n_primes, seed=seed, optimize=optimize
+    )
 
 
 def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> float:

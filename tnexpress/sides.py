@@ -87,20 +87,22 @@ def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
     A = list(A)
     if not A:
         raise ValueError(f"{name} is empty; a bipartition side needs at least one site")
+    sites = _site_positions(tn)
+    site_set = set(sites)
     if all(isinstance(a, str) for a in A):
-        unknown = [a for a in A if a not in opens]
+        open_set = set(opens)
+        unknown = [a for a in A if a not in open_set]
         if unknown:
             raise ValueError(
                 f"{name} names unknown open indices {unknown[:5]}; the open indices are "
                 f"{list(opens[:8])}{' ...' if len(opens) > 8 else ''}"
             )
         a_inds = A
-    elif (sites := _site_positions(tn)) and all(_is_site(a, site_set := set(sites)) for a in A):
+    elif sites and all(_is_site(a, site_set) for a in A):
         # site labels: ints for chains and tnexpress builders, (i, j) for PEPS
         a_inds = [tn.site_ind(a) for a in A]
     elif all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in A):
         if sites:
-            site_set = set(sites)
             bad = [a for a in A if not _is_site(a, site_set)]
             raise ValueError(
                 f"{name} has sites {bad[:5]} out of range; valid sites are "

@@ -95,7 +95,9 @@ def _check_dilations(N: int, dilations) -> tuple[int, ...]:
     if isinstance(dilations, str) or not isinstance(dilations, Sequence):
         raise TypeError(f"dilations must be a sequence of ints, got {dilations!r}")
     d = tuple(dilations)
-    if sorted(d) != [2**l for l in range(L)] or not all(isinstance(x, numbers.Integral) for x in d):
+    if sorted(d) != [2**l for l in range(L)] or not all(
+        isinstance(x, numbers.Integral) for x in d
+    ):
         raise ValueError(
             f"dilations must be a permutation of {tuple(2**l for l in range(L))} for N={N} "
             f"(so the output's receptive field is exactly the N inputs), got {d}"
@@ -430,9 +432,7 @@ def mixed(
             raise ValueError(f"trees[{b}] has {len(tree_leaves(t))} leaves; N={N}")
     L = tree_height(trees[0])
     if tree_height(trees[1]) != L:
-        raise ValueError(
-            f"trees must have the same height, got {L} and {tree_height(trees[1])}"
-        )
+        raise ValueError(f"trees must have the same height, got {L} and {tree_height(trees[1])}")
     ranks = check_ranks(r, L, what=f"trees of height {L}")
     if isinstance(mix_layers, numbers.Integral) or not isinstance(mix_layers, Iterable):
         raise TypeError(f"mix_layers must be a sequence of ints, got {mix_layers!r}")
@@ -590,12 +590,14 @@ register_family(
     },
     bound=lambda partition, N, M, r, **kw: (
         min(r ** (N // 2), M ** (N // 2))
-        if partition == "example" and kw.get("dilations") is None
-        and kw.get("dilations_bar") is None and tuple(kw.get("mix_layers", (2,))) == (2,)
-        and isinstance(r, numbers.Integral) and M >= r
+        if partition == "example"
+        and kw.get("dilations") is None
+        and kw.get("dilations_bar") is None
+        and tuple(kw.get("mix_layers", (2,))) == (2,)
+        and isinstance(r, numbers.Integral)
+        and M >= r
         else None
     ),
     atlas=({"N": 8, "M": 2, "r": 2}, {"N": 16, "M": 2, "r": 2}),
     doc="mixed decomposition of two dilated ConvACs (interconnected at a layer)",
 )
-

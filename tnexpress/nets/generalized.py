@@ -321,7 +321,9 @@ class GeneralizedConvAC:
                 )
             return Fx
         if X.shape[-1] != self.d_in:
-            raise ValueError(f"input points must have dimension d_in={self.d_in}, got {X.shape[-1]}")
+            raise ValueError(
+                f"input points must have dimension d_in={self.d_in}, got {X.shape[-1]}"
+            )
         z = X @ self.rep_weight.T + self.rep_bias
         return _relu(z) if self.rep == "relu" else z
 
@@ -452,8 +454,16 @@ def shallow(
     conv0 = draw(N, rank, M)
     out = draw(rank)
     return GeneralizedConvAC(
-        kind="shallow", N=N, M=M, ranks=(rank,), g=g, rep=rep, rep_weight=W, rep_bias=b,
-        conv=[conv0], out=out,
+        kind="shallow",
+        N=N,
+        M=M,
+        ranks=(rank,),
+        g=g,
+        rep=rep,
+        rep_weight=W,
+        rep_bias=b,
+        conv=[conv0],
+        out=out,
     )
 
 
@@ -511,8 +521,16 @@ def deep(
         conv.append(draw(N >> l, ranks[l], ranks[l - 1]))
     out = draw(ranks[-1])
     return GeneralizedConvAC(
-        kind="deep", N=N, M=M, ranks=ranks, g=g, rep=rep, rep_weight=W, rep_bias=b,
-        conv=conv, out=out,
+        kind="deep",
+        N=N,
+        M=M,
+        ranks=ranks,
+        g=g,
+        rep=rep,
+        rep_weight=W,
+        rep_bias=b,
+        conv=conv,
+        out=out,
     )
 
 
@@ -569,7 +587,9 @@ def shallow_equivalent(net: GeneralizedConvAC) -> GeneralizedConvAC:
     if not isinstance(net, GeneralizedConvAC) or net.kind != "deep":
         raise ValueError(f"net must be a deep GeneralizedConvAC, got {net!r}")
     if net.g != "relu_max" or net.rep != "relu":
-        raise ValueError(f"net must have g='relu_max' and rep='relu', got g={net.g!r}, rep={net.rep!r}")
+        raise ValueError(
+            f"net must have g='relu_max' and rep='relu', got g={net.g!r}, rep={net.rep!r}"
+        )
     c0 = net.conv[0]
     if np.any(c0[:, 1:, :] > 0):
         raise ValueError("conv[0][:, 1:, :] must be <= 0 (channels 2.. of layer 0 silenced)")
@@ -583,8 +603,16 @@ def shallow_equivalent(net: GeneralizedConvAC) -> GeneralizedConvAC:
         scale *= a[np.arange(net.N) >> l, 0, 0]
     conv0 = (scale[:, None] * c0[:, 0, :])[:, None, :]
     return GeneralizedConvAC(
-        kind="shallow", N=net.N, M=net.M, ranks=(1,), g="relu_max", rep="relu",
-        rep_weight=net.rep_weight, rep_bias=net.rep_bias, conv=[conv0], out=net.out[:1].copy(),
+        kind="shallow",
+        N=net.N,
+        M=net.M,
+        ranks=(1,),
+        g="relu_max",
+        rep="relu",
+        rep_weight=net.rep_weight,
+        rep_bias=net.rep_bias,
+        conv=[conv0],
+        out=net.out[:1].copy(),
     )
 
 

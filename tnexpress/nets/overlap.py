@@ -93,7 +93,9 @@ def _n_layers(ranks, kernel, stride, ndim) -> int:
         ):
             return None  # one (ky, kx) pair for every layer
         if isinstance(x, str) or not isinstance(x, Sequence):
-            raise TypeError(f"{name} must be an int or a sequence (one entry per layer), got {x!r}")
+            raise TypeError(
+                f"{name} must be an int or a sequence (one entry per layer), got {x!r}"
+            )
         return len(x)
 
     lens = {
@@ -138,7 +140,9 @@ def _expand(x, L: int, ndim: int, name: str) -> list[tuple[int, ...]]:
 def _axis_windows(n: int, K: int, S: int, padding: str, where: str) -> list[list[int]]:
     """Input positions read by each output location along one axis."""
     if S > K:
-        raise ValueError(f"{where}: stride {S} > kernel {K} would leave inputs unread; need S <= K")
+        raise ValueError(
+            f"{where}: stride {S} > kernel {K} would leave inputs unread; need S <= K"
+        )
     if padding == "same":
         n_out, p = -(-n // S), (K - S) // 2
     else:
@@ -148,7 +152,9 @@ def _axis_windows(n: int, K: int, S: int, padding: str, where: str) -> list[list
                 f"got n={n}, kernel={K}, stride={S}"
             )
         n_out, p = (n - K) // S + 1, 0
-    return [[j * S - p + k if 0 <= j * S - p + k < n else None for k in range(K)] for j in range(n_out)]
+    return [
+        [j * S - p + k if 0 <= j * S - p + k < n else None for k in range(K)] for j in range(n_out)
+    ]
 
 
 def _plan(shape, kernels, strides, padding):
@@ -304,9 +310,7 @@ def overlap(
     >>> over = overlap(8, 2, (2, 2, 2, 2), kernel=(3, 2, 2, 2), stride=(1, 2, 2, 2))
     """
     N = check_positive_int("N", N, minimum=2)
-    return _build(
-        (N,), M, ranks, kernel, stride, padding, Y, seed, weights, dtype, copy_tensors
-    )
+    return _build((N,), M, ranks, kernel, stride, padding, Y, seed, weights, dtype, copy_tensors)
 
 
 def overlap2d(
@@ -333,9 +337,7 @@ def overlap2d(
     """
     H = check_positive_int("H", H)
     W = check_positive_int("W", W)
-    return _build(
-        (H, W), M, ranks, kernel, stride, padding, Y, seed, weights, dtype, copy_tensors
-    )
+    return _build((H, W), M, ranks, kernel, stride, padding, Y, seed, weights, dtype, copy_tensors)
 
 
 # --------------------------------------------------------------------------- registry
@@ -390,8 +392,13 @@ register_family(
     atlas=(
         {"N": 8, "M": 2, "ranks": (2, 2, 2, 2), "kernel": (3, 2, 2, 2), "stride": (1, 2, 2, 2)},
         {"N": 8, "M": 2, "ranks": (4, 4, 4), "kernel": 2, "stride": 2},
-        {"N": 16, "M": 2, "ranks": (2, 2, 2, 2, 2), "kernel": (3, 2, 2, 2, 2),
-         "stride": (1, 2, 2, 2, 2)},
+        {
+            "N": 16,
+            "M": 2,
+            "ranks": (2, 2, 2, 2, 2),
+            "kernel": (3, 2, 2, 2, 2),
+            "stride": (1, 2, 2, 2, 2),
+        },
     ),
     doc="overlapping ConvAC (generalized convolutions, kernel > stride), 1D",
 )

@@ -61,10 +61,14 @@ def tt(
     for i in range(1, N - 1):
         data = shared if equal_cores else draw(rank, M, rank)
         ts.append(
-            qtn.Tensor(data, inds=(f"b{i-1}", f"k{i}", f"b{i}"), tags=("CORE", SITE_TAG.format(i)))
+            qtn.Tensor(
+                data, inds=(f"b{i - 1}", f"k{i}", f"b{i}"), tags=("CORE", SITE_TAG.format(i))
+            )
         )
     ts.append(
-        qtn.Tensor(draw(rank, M), inds=(f"b{N-2}", f"k{N-1}"), tags=("CORE", SITE_TAG.format(N - 1)))
+        qtn.Tensor(
+            draw(rank, M), inds=(f"b{N - 2}", f"k{N - 1}"), tags=("CORE", SITE_TAG.format(N - 1))
+        )
     )
     return as_gen_vector(ts, N)
 
