@@ -23,6 +23,8 @@ __all__ = (
     "top_bottom",
     "checkerboard",
     "get_partition",
+    "canonical_1d",
+    "canonical_2d",
     "PARTITIONS_1D",
     "PARTITIONS_2D",
 )
@@ -98,6 +100,16 @@ PARTITIONS_2D = {
     "top-bottom": top_bottom,
     "checkerboard": checkerboard,
 }
+
+
+def canonical_1d(N: int) -> dict[str, tuple[int, ...]]:
+    """The canonical 1D partitions: ``{"left-right": ..., "odd-even": ...}``."""
+    return {name: fn(N) for name, fn in PARTITIONS_1D.items()}
+
+
+def canonical_2d(H: int, W: int) -> dict[str, tuple[int, ...]]:
+    """The canonical 2D partitions: interleaved, left-right, top-bottom, checkerboard."""
+    return {name: fn(H, W) for name, fn in PARTITIONS_2D.items()}
 
 
 def get_partition(name: str, N: int | None = None, *, H: int | None = None, W: int | None = None):

@@ -74,9 +74,9 @@ def cp(
 
 
 def _cp_partitions(N, M=None, rank=None, **_):
-    from .. import partitions as P
+    from ..partitions import canonical_1d
 
-    return {"left-right": P.left_right(N), "odd-even": P.odd_even(N)}
+    return canonical_1d(N)
 
 
 def _cp_bound(partition, N, M, rank, **_):

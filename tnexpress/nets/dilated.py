@@ -535,9 +535,9 @@ def _parse_ints(s: str) -> tuple[int, ...]:
 
 
 def _dilated_partitions(N, **_):
-    from .. import partitions as P
+    from ..partitions import canonical_1d
 
-    out = {"left-right": P.left_right(N), "odd-even": P.odd_even(N)}
+    out = canonical_1d(N)
     if N >= 8:
         out["example"] = example_partition(N)
     return out

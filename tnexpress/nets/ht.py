@@ -274,9 +274,9 @@ def _left_right_rank(M, ranks):
 
 
 def _ht_partitions(N, pool=2, **_):
-    from .. import partitions as P
+    from ..partitions import canonical_1d
 
-    return {"left-right": P.left_right(N), "odd-even": P.odd_even(N)}
+    return canonical_1d(N)
 
 
 def _ht_bound(partition, N, M, ranks, pool=2, geometry="contiguous", **_):
@@ -292,14 +292,9 @@ def _ht_bound(partition, N, M, ranks, pool=2, geometry="contiguous", **_):
 
 
 def _ht2d_partitions(H, W, **_):
-    from .. import partitions as P
+    from ..partitions import canonical_2d
 
-    return {
-        "interleaved": P.interleaved_columns(H, W),
-        "checkerboard": P.checkerboard(H, W),
-        "left-right": P.left_right_2d(H, W),
-        "top-bottom": P.top_bottom(H, W),
-    }
+    return canonical_2d(H, W)
 
 
 def _ht2d_bound(partition, H, W, M, ranks, window=(2, 2), **_):

@@ -350,21 +350,16 @@ def _parse_ints(s: str) -> tuple[int, ...]:
 def _overlap_partitions(N, **_):
     from .. import partitions as P
 
-    out = {"left-right": P.left_right(N), "odd-even": P.odd_even(N)}
+    out = P.canonical_1d(N)
     if N >= 8:
         out["blocks-2"] = P.blocks(N, 2)
     return out
 
 
 def _overlap2d_partitions(H, W, **_):
-    from .. import partitions as P
+    from ..partitions import canonical_2d
 
-    return {
-        "left-right": P.left_right_2d(H, W),
-        "top-bottom": P.top_bottom(H, W),
-        "interleaved": P.interleaved_columns(H, W),
-        "checkerboard": P.checkerboard(H, W),
-    }
+    return canonical_2d(H, W)
 
 
 def _overlap_bound(partition, N, M, ranks, kernel=3, stride=1, padding="same", **_):

@@ -74,9 +74,9 @@ def tt(
 
 
 def _tt_partitions(N, **_):
-    from .. import partitions as P
+    from ..partitions import canonical_1d
 
-    return {"left-right": P.left_right(N), "odd-even": P.odd_even(N)}
+    return canonical_1d(N)
 
 
 def _tt_bound(partition, N, M, rank, equal_cores=False, **_):
