@@ -133,3 +133,19 @@ def test_torch_gradient_through_slices():
     sliced = contract(norm, max_memory=2**9)
     (g_sliced,) = torch.autograd.grad(sliced, x)
     torch.testing.assert_close(g_sliced, g_whole)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_measures_accept_backend_arrays(backend):
+    import tnexpress as tx
+    from tnexpress import partitions as P
+
+    net = tx.nets.ht(8, 2, (2, 2, 2), seed=0)
+    other = to_backend(net, backend)
+    A = P.odd_even(8)
+    ref = tx.schmidt_values(net, A, method="dense")
+    for method in ("cut", "dense"):
+        np.testing.assert_allclose(tx.schmidt_values(other, A, method=method), ref, atol=1e-10)
+    assert tx.min_cut(other, [0, 1]).weight == tx.min_cut(net, [0, 1]).weight
+    assert tx.entropy(other, [0, 1]) == pytest.approx(tx.entropy(net, [0, 1]), abs=1e-10)
+    assert tx.schmidt_rank(other, A) == 16
