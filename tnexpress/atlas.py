@@ -151,35 +151,34 @@ def _scale_section(quick: bool, log=print) -> list[dict]:
     from .nets import ht, tt
     from .partitions import left_right
 
-    N = 1024 if quick else 4096
+    sizes = (1024,) if quick else (4096, 16384)
     rows = []
-    for label, build in (
-        (f"ht N={N} M=2 r=4", lambda: ht(N, 2, 4, seed=0)),
-        (f"tt N={N} M=2 r=4", lambda: tt(N, 2, 4, seed=0)),
-    ):
-        net = build()
-        A = left_right(N)
-        t0 = time.perf_counter()
-        sp = schmidt_spectrum(net, A, method="cut")
-        secs = time.perf_counter() - t0
-        s = sp.values
-        p = s[s > 0] ** 2
-        rows.append(
-            {
-                "network": label,
-                "partition": "left-right",
-                "amplitudes_log2": float(N),
-                "min_cut": sp.cut_weight,
-                "schmidt_values": [float(x) for x in s],
-                "entropy_bits": float(-np.sum(p * np.log2(p))),
-                "log2_norm": sp.log2_norm,
-                "seconds": secs,
-            }
-        )
-        log(
-            f"  scale: {label} left-right: W={sp.cut_weight}, S={rows[-1]['entropy_bits']:.4f} "
-            f"bits, log2|A|={sp.log2_norm:.1f}, {secs:.2f} s"
-        )
+    for N in sizes:
+        for fam, build in (("ht", ht), ("tt", tt)):
+            label = f"{fam} N={N} M=2 r=4"
+            net = build(N, 2, 4, seed=0)
+            A = left_right(N)
+            t0 = time.perf_counter()
+            sp = schmidt_spectrum(net, A, method="cut")
+            secs = time.perf_counter() - t0
+            s = sp.values
+            p = s[s > 0] ** 2
+            rows.append(
+                {
+                    "network": label,
+                    "partition": "left-right",
+                    "amplitudes_log2": float(N),
+                    "min_cut": sp.cut_weight,
+                    "schmidt_values": [float(x) for x in s],
+                    "entropy_bits": float(-np.sum(p * np.log2(p))),
+                    "log2_norm": sp.log2_norm,
+                    "seconds": secs,
+                }
+            )
+            log(
+                f"  scale: {label} left-right: W={sp.cut_weight}, S={rows[-1]['entropy_bits']:.4f} "
+                f"bits, log2|A|={sp.log2_norm:.1f}, {secs:.2f} s"
+            )
     return rows
 
 
