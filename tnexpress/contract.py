@@ -204,7 +204,9 @@ def contraction_tree(inputs, output, size_dict, *, optimize=None) -> ctg.Contrac
             else:
                 _STATS["misses"] += 1
         if hit is not None:
-            return ctg.ContractionTree.from_path(inputs, output, size_dict, ssa_path=hit)
+            # same canonical key => same symbol labels: the tree itself is reusable
+            # (callers never mutate it; slicing works on a copy)
+            return hit
     opt = default_optimizer(len(inputs)) if optimize is None else optimize
     if optimize == "hyper":
         opt = ctg.HyperOptimizer(max_repeats=32, parallel=False, progbar=False)
@@ -218,7 +220,7 @@ def contraction_tree(inputs, output, size_dict, *, optimize=None) -> ctg.Contrac
         tree = ctg.array_contract_tree(inputs, output, size_dict=size_dict, optimize=opt)
     if cacheable:
         with _LOCK:
-            _CACHE[key] = tree.get_ssa_path()
+            _CACHE[key] = tree
             if len(_CACHE) > _CACHE_MAX:
                 _CACHE.popitem(last=False)
     return tree
