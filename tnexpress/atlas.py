@@ -22,7 +22,7 @@ import numpy as np
 from .certify import certify
 from .graph import min_cut
 from .nets import families, get_family
-from .schmidt import default_rtol, schmidt_spectrum
+from .schmidt import schmidt_spectrum
 
 __all__ = ("run_atlas", "atlas_rows")
 
@@ -77,10 +77,8 @@ def atlas_rows(quick: bool = False, *, log=print) -> list[dict]:
                 t0 = time.perf_counter()
                 cut = min_cut(net, A)
                 sp = schmidt_spectrum(net, A, method="cut")
-                s = sp.values
-                rank = _rank(sp)
-                p = s[s > 0] ** 2
-                ent = float(-np.sum(p * np.log2(p)))
+                rank = sp.rank()
+                ent = sp.entropy()
                 cert = None
                 if cut.weight <= _CERTIFY_MAX_W:
                     c = certify(fam, A, seed=0, **arch)
@@ -107,11 +105,6 @@ def atlas_rows(quick: bool = False, *, log=print) -> list[dict]:
     return rows
 
 
-def _rank(sp) -> int:
-    s = sp.values
-    return int(np.count_nonzero(s > default_rtol(sp.shape) * s[0]))
-
-
 def _depth_efficiency(quick: bool, log=print) -> dict:
     """Deep (HT) vs shallow (CP) odd/even ranks as N grows (M=2, r=2 deep, r=4 shallow)."""
     from .nets import cp, ht
@@ -135,9 +128,9 @@ def _depth_efficiency(quick: bool, log=print) -> dict:
         ws = min_cut(shallow, A).weight
         md = cd = None
         if wd <= 256:
-            md = _rank(schmidt_spectrum(deep, A, method="cut"))
+            md = schmidt_spectrum(deep, A, method="cut").rank()
             cd = certify("ht", A, N=N, M=2, ranks=(2,) * L, seed=0).lower
-        ms = _rank(schmidt_spectrum(shallow, A, method="cut"))
+        ms = schmidt_spectrum(shallow, A, method="cut").rank()
         for k, v in zip(out, (N, wd, md, cd, ws, ms)):
             out[k].append(v)
         log(
@@ -162,7 +155,6 @@ def _scale_section(quick: bool, log=print) -> list[dict]:
             sp = schmidt_spectrum(net, A, method="cut")
             secs = time.perf_counter() - t0
             s = sp.values
-            p = s[s > 0] ** 2
             rows.append(
                 {
                     "network": label,
@@ -170,14 +162,14 @@ def _scale_section(quick: bool, log=print) -> list[dict]:
                     "amplitudes_log2": float(N),
                     "min_cut": sp.cut_weight,
                     "schmidt_values": [float(x) for x in s],
-                    "entropy_bits": float(-np.sum(p * np.log2(p))),
+                    "entropy_bits": sp.entropy(),
                     "log2_norm": sp.log2_norm,
                     "seconds": secs,
                 }
             )
             log(
-                f"  scale: {label} left-right: W={sp.cut_weight}, S={rows[-1]['entropy_bits']:.4f} "
-                f"bits, log2|A|={sp.log2_norm:.1f}, {secs:.2f} s"
+                f"  scale: {label} left-right: W={sp.cut_weight}, "
+                f"S={rows[-1]['entropy_bits']:.4f} bits, log2|A|={sp.log2_norm:.1f}, {secs:.2f} s"
             )
     return rows
 

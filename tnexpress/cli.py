@@ -62,7 +62,7 @@ def _jsonable(d: dict) -> dict:
 
 def _cmd_measure(argv):
     from .graph import min_cut
-    from .schmidt import entropy, schmidt_rank
+    from .schmidt import schmidt_spectrum
 
     fam, arch, rest = _arch_args(argv)
     p = _Parser(prog="tnexpress measure")
@@ -74,8 +74,8 @@ def _cmd_measure(argv):
     A = _side(fam, arch, opts.partition)
     net = fam.build(**arch, seed=opts.seed)
     cut = min_cut(net, A)
-    rank = schmidt_rank(net, A, method=opts.method)
-    ent = entropy(net, A, method=opts.method)
+    sp = schmidt_spectrum(net, A, method=opts.method)  # one spectrum for rank and entropy
+    rank, ent = sp.rank(), sp.entropy()
     bound = fam.bound(opts.partition, **arch) if fam.bound else None
     out = {
         "arch": fam.name,

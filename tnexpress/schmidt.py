@@ -83,6 +83,26 @@ class SchmidtSpectrum:
             raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
         return self.mantissa / tot
 
+    def rank(self, rtol: float | None = None) -> int:
+        """Numerical rank: values above ``rtol * s_max`` (default :func:`default_rtol`)."""
+        s = self.mantissa
+        if s.size == 0 or s[0] == 0:
+            return 0
+        tol = default_rtol(self.shape) if rtol is None else rtol
+        return int(np.count_nonzero(s > tol * s[0]))
+
+    def entropy(self, alpha: float = 1) -> float:
+        """Renyi-``alpha`` entropy in bits (see :func:`entropy`; ``alpha`` unchecked here)."""
+        if alpha == 0:
+            return math.log2(self.rank())
+        p = self.values.astype(np.float64) ** 2
+        p = p[p > 0]
+        if alpha == 1:
+            return float(-np.sum(p * np.log2(p)))
+        if math.isinf(alpha):
+            return float(-math.log2(p.max()))
+        return float(math.log2(np.sum(p**alpha)) / (1 - alpha))
+
     @property
     def log2_norm(self) -> float:
         """``log2`` of the Frobenius norm of the network's tensor."""
@@ -302,12 +322,7 @@ def schmidt_rank(
         return exact_schmidt_rank(tn, A, seed=seed, n_primes=n_primes, optimize=optimize).rank
     if rtol is not None and (not isinstance(rtol, numbers.Real) or not 0 <= rtol < 1):
         raise ValueError(f"rtol must be a float in [0, 1), got {rtol!r}")
-    sp = schmidt_spectrum(tn, A, method=method, optimize=optimize)
-    s = sp.mantissa
-    if s.size == 0 or s[0] == 0:
-        return 0
-    tol = default_rtol(sp.shape) if rtol is None else rtol
-    return int(np.count_nonzero(s > tol * s[0]))
+    return schmidt_spectrum(tn, A, method=method, optimize=optimize).rank(rtol)
 
 
 def exact_schmidt_rank(tn, A, *, seed=None, n_primes: int = 2, optimize=None):
@@ -350,18 +365,7 @@ def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> 
         raise TypeError(f"alpha must be a real number >= 0, got {alpha!r}")
     if alpha < 0:
         raise ValueError(f"alpha must be >= 0, got {alpha}")
-    sp = schmidt_spectrum(tn, A, method=method, optimize=optimize)
-    s = sp.values
-    p = s.astype(np.float64) ** 2
-    if alpha == 0:
-        tol = default_rtol(sp.shape) * s[0]
-        return math.log2(int(np.count_nonzero(s > tol)))
-    p = p[p > 0]
-    if alpha == 1:
-        return float(-np.sum(p * np.log2(p)))
-    if math.isinf(alpha):
-        return float(-math.log2(p.max()))
-    return float(math.log2(np.sum(p**alpha)) / (1 - alpha))
+    return schmidt_spectrum(tn, A, method=method, optimize=optimize).entropy(alpha)
 
 
 def log2_norm(tn, *, optimize=None) -> float:
