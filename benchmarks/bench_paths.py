@@ -32,7 +32,7 @@ from pathlib import Path
 import cotengra as ctg
 import quimb.tensor as qtn
 
-from tnexpress.contract import clear_path_cache, contraction_tree
+from tnexpress.engine.paths import clear_path_cache, contraction_tree
 
 HAS_OE = importlib.util.find_spec("opt_einsum") is not None
 HAS_KAHYPAR = importlib.util.find_spec("kahypar") is not None

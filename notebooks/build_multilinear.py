@@ -35,7 +35,9 @@ def dense_rank(net, A):
 NOTEBOOKS = {}
 
 NOTEBOOKS["overlapping"] = [
-    ("md", """\
+    (
+        "md",
+        """\
 # Overlapping operations raise the rank
 
 **Claim.** A ConvAC whose generalized convolutions overlap (stride < kernel) reaches
@@ -47,8 +49,12 @@ Learning*, ICLR 2018).
 
 Networks: `tx.nets.overlap(N, M, ranks, kernel, stride)`; `kernel = stride = 2` is the
 baseline (the HT network). Ranks are dense numpy ranks (N = 8, M = 2), checked against
-the min-cut certificate `tx.min_cut`."""),
-    ("code", COMMON + """
+the min-cut certificate `tx.min_cut`.""",
+    ),
+    (
+        "code",
+        COMMON
+        + """
 from tnexpress.nets.overlap import overlap, num_params
 
 N, M = 8, 2
@@ -70,8 +76,11 @@ for kind, desc, n, rk, _ in rows:
 for kind, desc, n, rk, net in rows:
     for k, A in parts.items():
         assert rk[k] <= tx.min_cut(net, A).weight   # certificate: rank <= min cut
-"""),
-    ("code", """\
+""",
+    ),
+    (
+        "code",
+        """\
 fig, ax = plt.subplots(figsize=(6, 4))
 for kind, marker in (("no overlap", "o-"), ("overlap", "s-")):
     pts = [(n, rk["left-right"]) for k, _, n, rk, _ in rows if k == kind]
@@ -81,8 +90,11 @@ ax.set_xlabel("number of weights"); ax.set_ylabel("left/right rank")
 ax.axhline(M ** (N // 2), ls=":", c="gray", label="max M^(N/2)")
 ax.set_title("N=8, M=2: rank vs size, left/right partition"); ax.legend()
 fig.tight_layout(); fig.savefig(FIG / "overlapping_rank_vs_params.png", dpi=120); plt.show()
-"""),
-    ("code", """\
+""",
+    ),
+    (
+        "code",
+        """\
 fig, ax = plt.subplots(figsize=(7, 3.5))
 sel = [rows[2], rows[-3], rows[-1]]  # baseline r=4 (164 w), overlap K=3 (146 w), K=7 (234 w)
 w = 0.25
@@ -92,9 +104,12 @@ for i, (kind, desc, n, rk, _) in enumerate(sel):
 ax.set_xticks(np.arange(len(parts)) + w); ax.set_xticklabels(list(parts))
 ax.set_ylabel("log2 rank"); ax.legend(fontsize=8); fig.tight_layout()
 fig.savefig(FIG / "overlapping_per_partition.png", dpi=120); plt.show()
-"""),
+""",
+    ),
     ("md", "The claims, asserted:"),
-    ("code", """\
+    (
+        "code",
+        """\
 by = {desc: (n, rk) for _, desc, n, rk, _ in rows}
 n_over, r_over = by["K=3,S=1 then 2/2, r=2"]
 n_base, r_base = by["K=S=2, r=4"]
@@ -110,11 +125,14 @@ for kind, desc, n, rk, net in rows:
 n7, r7 = by["K=7,S=1 then 2/2, r=2"]
 assert r7["left-right"] == M ** (N // 2) and n7 < 1808 / 7
 print("overlap K=7:", n7, "weights, left/right rank", r7["left-right"])
-"""),
+""",
+    ),
 ]
 
 NOTEBOOKS["dilation_mixing"] = [
-    ("md", """\
+    (
+        "md",
+        """\
 # Mixing dilated networks: interconnection raises the rank
 
 **Claim.** Interconnecting two dilated ConvACs with different dilation schedules (a mixed
@@ -126,8 +144,12 @@ Convolutional Networks with Mixed Tensor Decompositions*, ICLR 2018, Theorem 7).
 Mixing (as built by `tx.nets.dilated.mixed`): at a mixing layer the hidden units of the
 two branches at common nodes are summed and the sum feeds both branches; the outputs are
 summed. Ranks: dense numpy where the tensor is small, else `tx.schmidt_rank(exact=True)`
-(cross-checked against dense)."""),
-    ("code", COMMON + """
+(cross-checked against dense).""",
+    ),
+    (
+        "code",
+        COMMON
+        + """
 from tnexpress.nets.dilated import (dilated, mixed, mode_tree, swapped_dilations, theta,
                                     sibling_pairs, theta_bounds, example_partition)
 
@@ -142,8 +164,11 @@ for name, tree in (("T", T), ("Tbar", Tb)):
     print(name, "Theta(I) =", theta(I, tree), " |Theta(I)|, |Theta(Ic)|, pairs =",
           len(theta(I, tree)), len(theta(Ic, tree)), sibling_pairs(I, tree))
     assert theta_bounds(I, tree, 2) == (2 ** 6, 2 ** 6)   # Theorem 7: tight, r^(N/4+N/8)
-"""),
-    ("code", """\
+""",
+    ),
+    (
+        "code",
+        """\
 M = r = 2
 nets = {
     "T (1,2,4,8)": dilated(N, M, r, seed=0),
@@ -157,14 +182,20 @@ for k, v in ranks16.items():
 assert ranks16["T (1,2,4,8)"] == ranks16["Tbar (2,1,8,4)"] == r ** (N // 4 + N // 8)  # 64
 assert ranks16["mixed at layer 2"] == r ** (N // 2)                                   # 256
 assert ranks16["outputs summed only"] <= 2 * r ** (N // 4 + N // 8) < r ** (N // 2)
-"""),
-    ("md", """\
+""",
+    ),
+    (
+        "md",
+        """\
 ## Rank vs width (N = 8, M = 6, example partition)
 Each branch: rank `r^3` (Theorem 7, `N/4+N/8 = 3`). The mixture at width `r` measures
 `(r^2 + r)^2 >= r^4`: per 4-block the sum adds the branch that splits the block (`r^2`) and
 the one that keeps `I` inside a node (`r`). A branch needs width `r' >= (r^2+r)^(2/3)`, i.e.
-`~ r^(4/3)`; deeper mixing pushes the exponent towards 2 (next section)."""),
-    ("code", """\
+`~ r^(4/3)`; deeper mixing pushes the exponent towards 2 (next section).""",
+    ),
+    (
+        "code",
+        """\
 N8, M8 = 8, 6
 I8 = example_partition(N8)
 T8, Tb8 = mode_tree(N8), mode_tree(N8, swapped_dilations(N8))
@@ -186,8 +217,11 @@ assert all(m >= w ** 4 for m, w in zip(rank_mix, widths_m))
 need = [min(w2 for w2 in range(1, 40) if w2 ** 3 >= m) for m in rank_mix]
 print("branch width needed to match the mixture at width 1..4:", need)
 assert all(n > w for n, w in zip(need[1:], list(widths_m)[1:]))
-"""),
-    ("code", """\
+""",
+    ),
+    (
+        "code",
+        """\
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.plot(list(widths_b), rank_T, "o-", label="branch T (1,2,4)")
 ax.plot(list(widths_b), rank_Tb, "x--", label="branch Tbar (2,1,4)")
@@ -196,14 +230,20 @@ ax.plot(list(widths_m), [w ** 4 for w in widths_m], ":", c="gray", label="r^(N/2
 ax.set_yscale("log", base=2); ax.set_xlabel("width r"); ax.set_ylabel("rank, example partition")
 ax.set_title("N=8, M=6"); ax.legend(); fig.tight_layout()
 fig.savefig(FIG / "dilation_mixing_rank_vs_width.png", dpi=120); plt.show()
-"""),
-    ("md", """\
+""",
+    ),
+    (
+        "md",
+        """\
 ## Deeper mixing: the gap exponent grows
 Mix at layer 3 (blocks of 8) the schedules `(1,2,4,8)` and `(4,2,1,8)`, with `I` = odd
 positions of the first block (a node of `Tbar`, split everywhere by `T`) and the first half
 of the second block (a node of `T`, split everywhere by `Tbar`). Each branch: `r^5`; the
-mixture: `r^8` (M = r = 2, dense). Exponent ratio 8/5, tending to 2 as the mixed blocks grow."""),
-    ("code", """\
+mixture: `r^8` (M = r = 2, dense). Exponent ratio 8/5, tending to 2 as the mixed blocks grow.""",
+    ),
+    (
+        "code",
+        """\
 T1, T2 = mode_tree(16, (1, 2, 4, 8)), mode_tree(16, (4, 2, 1, 8))
 J = (0, 2, 4, 6, 8, 9, 10, 11)
 for tree in (T1, T2):
@@ -215,11 +255,14 @@ deep = {
 }
 print(deep)
 assert deep["T (1,2,4,8)"] == deep["Tbar (4,2,1,8)"] == 2 ** 5 and deep["mixed at layer 3"] == 2 ** 8
-"""),
+""",
+    ),
 ]
 
 NOTEBOOKS["pooling_geometry"] = [
-    ("md", """\
+    (
+        "md",
+        """\
 # Pooling geometry decides which partitions get exponential rank
 
 **Claim.** The pooling tree of a deep ConvAC sets its inductive bias: contiguous pooling
@@ -229,8 +272,12 @@ Deep Convolutional Networks through Pooling Geometry*, ICLR 2017).
 
 Networks: `tx.nets.ht(N, M, ranks, geometry=...)`, trees `tx.nets.pooling_tree`. N = 8:
 all 35 balanced partitions (dense numpy ranks); N = 16: 60 random balanced partitions
-(`tx.schmidt_rank`, exact)."""),
-    ("code", COMMON + """
+(`tx.schmidt_rank`, exact).""",
+    ),
+    (
+        "code",
+        COMMON
+        + """
 import itertools
 
 N, M, ranks = 8, 2, (2, 2, 2)
@@ -248,8 +295,11 @@ ax.set_xticklabels(["".join("A" if i in balanced[j] else "." for i in range(N)) 
                    rotation=90, fontsize=7, family="monospace")
 fig.colorbar(im, label="log2 rank"); ax.set_title("N=8, M=2, r=2: all balanced partitions")
 fig.tight_layout(); fig.savefig(FIG / "pooling_geometry_heatmap_N8.png", dpi=120); plt.show()
-"""),
-    ("code", """\
+""",
+    ),
+    (
+        "code",
+        """\
 rank = {g: {A: dense_rank(nets[g], A) for A in balanced} for g in nets}
 lr, oe, mir = P.left_right(N), P.odd_even(N), (0, 2, 5, 7)
 for g in nets:
@@ -264,8 +314,11 @@ for g in nets:
     for A in balanced:
         split = all((a in A) != (b in A) for a, b in pairs)
         assert (rank[g][A] == full) == split, (g, A)
-"""),
-    ("code", """\
+""",
+    ),
+    (
+        "code",
+        """\
 N16 = 16
 rng = np.random.default_rng(0)
 parts16 = [P.random_balanced(N16, rng) for _ in range(60)] + [P.left_right(N16), P.odd_even(N16)]
@@ -283,7 +336,8 @@ assert L16["contiguous"][-1] == 8 and L16["contiguous"][-2] == 1   # odd/even 2^
 assert L16["mirror"][-2] == 8                                     # left/right 2^8 under mirror
 # spot check of the engine against dense numpy
 assert 2 ** L16["mirror"][0] == dense_rank(nets16["mirror"], parts16[0])
-"""),
+""",
+    ),
 ]
 
 
@@ -293,8 +347,14 @@ def build(name):
         nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
         for kind, src in NOTEBOOKS[name]
     ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
+    ).execute()
     nbformat.write(nb, HERE / f"{name}.ipynb")
 
 

@@ -10,9 +10,9 @@ import itertools
 import numpy as np
 import pytest
 
-from tnexpress.attention import attention_separation_ranks, linear_attention
 from tnexpress.grid import balanced_partitions, grid_rank
-from tnexpress.nets import generalized as G
+from tnexpress.grid import generalized as G
+from tnexpress.grid.attention import attention_separation_ranks, linear_attention
 
 RTOL = 1e-10
 

@@ -15,7 +15,8 @@ import pytest
 import quimb.tensor as qtn
 from autoray import do, infer_backend, to_numpy
 
-from tnexpress.slicing import contract, plan_contraction
+from tnexpress.engine.slicing import contract_network as contract
+from tnexpress.engine.slicing import plan_contraction
 
 
 def _has(name):

@@ -4,7 +4,7 @@ import numpy as np
 
 import tnexpress as tx
 from tnexpress import partitions as P
-from tnexpress.contract import clear_path_cache, contraction_tree, path_cache_info
+from tnexpress.engine.paths import clear_path_cache, contraction_tree, path_cache_info
 
 
 def _binary_tree(N):

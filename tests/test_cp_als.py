@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from tnexpress import cp_als as C
+from tnexpress.grid import cp_als as C
 from tnexpress.grid import matricize
 
 

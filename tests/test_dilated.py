@@ -69,8 +69,10 @@ def ref_mixed(net, N, M, ds, mix_layers):
 
     def h(b, l, t):
         if (b, l, t) not in memo:
+
             def W(tap):
                 return unit_weight(net, "CONV", f"BR{b}", f"L{l - 1}", f"T{t}", tap, branch=b)
+
             memo[b, l, t] = (inp(b, l - 1, t - ds[b][l - 1]) @ W("TAP0")) * (
                 inp(b, l - 1, t) @ W("TAP1")
             )

@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from tnexpress.exact import (
+from tnexpress.measures.exact import (
     ExactRank,
     contract_mod_p,
     dyadic_scale,
@@ -277,7 +277,7 @@ def test_contract_mod_p_against_exact_einsum(name, p):
 
 
 def test_contract_mod_p_given_tree_and_errors():
-    from tnexpress.contract import contraction_tree
+    from tnexpress.engine.paths import contraction_tree
 
     inputs, output, sizes = NETWORKS["hyper"]
     rng = np.random.default_rng(6)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import quimb.tensor as qtn
 
-from tnexpress.geometric import GeometricMeasure, geometric_measure
+from tnexpress.measures.geometric import GeometricMeasure, geometric_measure
 
 # ----------------------------------------------------------------------------- helpers
 

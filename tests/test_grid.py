@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from tnexpress.contract import BudgetError
+from tnexpress.engine.paths import BudgetError
 from tnexpress.grid import (
     balanced_partitions,
     grid_rank,
@@ -14,7 +14,7 @@ from tnexpress.grid import (
     grid_tensor,
     matricize,
 )
-from tnexpress.nets import generalized as G
+from tnexpress.grid import generalized as G
 
 # ---------------------------------------------------------------- grid.py
 

@@ -8,7 +8,7 @@ from helpers import brute_force_min_cut, random_hyper_network
 
 import tnexpress as tx
 from tnexpress import partitions as P
-from tnexpress.sides import resolve_side
+from tnexpress.engine.sides import resolve_side
 
 
 @pytest.mark.parametrize("N,M,r0", [(8, 2, 2), (16, 2, 2), (16, 3, 2), (8, 2, 5), (16, 4, 3)])
@@ -131,8 +131,8 @@ def test_own_max_flow_matches_networkx(seed):
     # networkx's minimum_cut on the same flow graph is the reference value
     import networkx as nx
 
-    from tnexpress._structure import build_structure
-    from tnexpress.graph import _flow_graph
+    from tnexpress.engine.structure import build_structure
+    from tnexpress.measures.mincut import _flow_graph
 
     rng = np.random.default_rng(500 + seed)
     tn = random_hyper_network(rng, n_tensors=7, n_open=6, n_hyper=2)

@@ -10,7 +10,7 @@ from helpers import dense_schmidt, random_hyper_network
 
 import tnexpress as tx
 from tnexpress import partitions as P
-from tnexpress.sides import resolve_side
+from tnexpress.engine.sides import resolve_side
 
 FAMILY_CASES = [
     ("cp", tx.nets.cp(8, 2, 5, seed=1)),

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 import quimb.tensor as qtn
 
-from tnexpress.contract import BudgetError
-from tnexpress.sides import open_inds
-from tnexpress.slicing import contract, plan_contraction
+from tnexpress.engine.paths import BudgetError
+from tnexpress.engine.sides import open_inds
+from tnexpress.engine.slicing import contract_network as contract
+from tnexpress.engine.slicing import plan_contraction
 
 _LETTERS = string.ascii_letters
 

@@ -14,15 +14,29 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from . import attention, contract, cp_als, exact, grid, nets, partitions, slicing
-from .attention import attention_separation_ranks, linear_attention
-from .certify import Certificate, certify
-from .contract import BudgetError, get_memory_budget, set_memory_budget
-from .cp_als import estimate_cp_rank
-from .geometric import GeometricMeasure, geometric_measure
-from .graph import MinCut, min_cut
-from .grid import balanced_partitions, grid_rank, grid_schmidt_values, grid_tensor, matricize
-from .schmidt import (
+from . import engine, grid, measures, nets, partitions
+from .engine import (
+    BudgetError,
+    contract_network,
+    get_memory_budget,
+    open_inds,
+    plan_contraction,
+    set_memory_budget,
+)
+from .grid import (
+    attention_separation_ranks,
+    balanced_partitions,
+    estimate_cp_rank,
+    grid_rank,
+    grid_schmidt_values,
+    grid_tensor,
+    linear_attention,
+    matricize,
+)
+from .measures.certify import Certificate, certify
+from .measures.geometric import GeometricMeasure, geometric_measure
+from .measures.mincut import MinCut, min_cut
+from .measures.schmidt import (
     SchmidtSpectrum,
     entropy,
     log2_norm,
@@ -30,17 +44,11 @@ from .schmidt import (
     schmidt_spectrum,
     schmidt_values,
 )
-from .sides import open_inds
-from .slicing import contract as contract_network
-from .slicing import plan_contraction
 
 __all__ = (
     "__version__",
-    "attention",
-    "contract",
-    "slicing",
-    "cp_als",
-    "exact",
+    "engine",
+    "measures",
     "grid",
     "nets",
     "partitions",

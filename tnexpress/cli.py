@@ -61,8 +61,8 @@ def _jsonable(d: dict) -> dict:
 
 
 def _cmd_measure(argv):
-    from .graph import min_cut
-    from .schmidt import schmidt_spectrum
+    from .measures.mincut import min_cut
+    from .measures.schmidt import schmidt_spectrum
 
     fam, arch, rest = _arch_args(argv)
     p = _Parser(prog="tnexpress measure")
@@ -97,7 +97,7 @@ def _cmd_measure(argv):
 
 
 def _cmd_certify(argv):
-    from .certify import certify
+    from .measures.certify import certify
 
     fam, arch, rest = _arch_args(argv)
     p = _Parser(prog="tnexpress certify")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._typing import Seed
-from .nets._common import check_positive_int
+from ._validate import check_positive_int
 
 __all__ = (
     "left_right",

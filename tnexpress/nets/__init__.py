@@ -4,7 +4,6 @@ A new family is one new module that calls :func:`register_family` at its bottom
 and one import line here.
 """
 
-from . import generalized
 from ._registry import Family, families, get_family, register_family
 from .cp import cp
 from .dilated import (
@@ -23,7 +22,6 @@ from .tt import tt
 
 __all__ = (
     "Family",
-    "generalized",
     "families",
     "get_family",
     "register_family",

@@ -15,9 +15,6 @@ Conventions every builder follows
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Sequence
-
 import numpy as np
 import quimb.tensor as qtn
 
@@ -27,26 +24,6 @@ SITE_IND = "k{}"
 SITE_TAG = "I{}"
 
 _WEIGHT_KINDS = ("normal", "uniform", "integer")
-
-
-def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
-    """Return ``value`` as int, or raise naming ``name`` and the valid range."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def check_ranks(ranks, n_layers: int, *, what: str) -> tuple[int, ...]:
-    """Expand ``ranks`` (an int or a sequence) to ``n_layers`` positive ints."""
-    if isinstance(ranks, numbers.Integral) and not isinstance(ranks, bool):
-        ranks = (int(ranks),) * n_layers
-    if isinstance(ranks, str) or not isinstance(ranks, Sequence):
-        raise TypeError(f"ranks must be an int or a sequence of ints, got {ranks!r}")
-    if len(ranks) != n_layers:
-        raise ValueError(f"ranks has {len(ranks)} entries; {what} needs {n_layers}")
-    return tuple(check_positive_int(f"ranks[{i}]", r) for i, r in enumerate(ranks))
 
 
 def check_dtype(dtype) -> np.dtype:

@@ -61,7 +61,8 @@ import numpy as np
 import quimb.tensor as qtn
 
 from .._typing import Ranks, Seed, WeightKind
-from ._common import SITE_TAG, WeightDrawer, as_gen_vector, check_positive_int, check_ranks
+from .._validate import check_positive_int, check_ranks
+from ._common import SITE_TAG, WeightDrawer, as_gen_vector
 from ._registry import register_family
 from .ht import ht_tree, tree_height, tree_leaves
 
@@ -289,11 +290,11 @@ def _time_tags(tn, L: int, branch_tag=None) -> None:
         layer = next(int(g[1:]) for g in t.tags if g.startswith("L") and g[1:].isdigit())
         convs.append((layer, t))
     convs.sort(key=lambda x: x[0])
-    for layer, t in convs:
+    for _layer, t in convs:
         cix, pix = t.inds[0], t.inds[1]
         child = frozenset([int(cix[1:])]) if cix.startswith("k") else leaves_of[cix]
         leaves_of[pix] = leaves_of.get(pix, frozenset()) | child
-    for layer, t in convs:
+    for _layer, t in convs:
         cix, pix = t.inds[0], t.inds[1]
         child = frozenset([int(cix[1:])]) if cix.startswith("k") else leaves_of[cix]
         tau = max(leaves_of[pix])

@@ -29,7 +29,8 @@ from collections.abc import Sequence
 import quimb.tensor as qtn
 
 from .._typing import Ranks, Seed, WeightKind
-from ._common import SITE_TAG, WeightDrawer, as_gen_vector, check_positive_int, check_ranks
+from .._validate import check_positive_int, check_ranks
+from ._common import SITE_TAG, WeightDrawer, as_gen_vector
 from ._registry import register_family
 
 __all__ = ("ht", "ht2d", "ht_tree", "pooling_tree", "grid_tree", "tree_height", "tree_leaves")

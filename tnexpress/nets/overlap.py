@@ -61,7 +61,8 @@ from collections.abc import Sequence
 import quimb.tensor as qtn
 
 from .._typing import Ranks, Seed, WeightKind
-from ._common import SITE_TAG, WeightDrawer, as_gen_vector, check_positive_int, check_ranks
+from .._validate import check_positive_int, check_ranks
+from ._common import SITE_TAG, WeightDrawer, as_gen_vector
 from ._registry import register_family
 
 __all__ = ("overlap", "overlap2d", "overlap_layer_sizes", "num_params")

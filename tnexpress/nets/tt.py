@@ -14,7 +14,8 @@ from __future__ import annotations
 import quimb.tensor as qtn
 
 from .._typing import Seed, WeightKind
-from ._common import SITE_TAG, WeightDrawer, as_gen_vector, check_positive_int
+from .._validate import check_positive_int
+from ._common import SITE_TAG, WeightDrawer, as_gen_vector
 from ._registry import register_family
 
 __all__ = ("tt",)

@@ -37,7 +37,7 @@ from functools import cache
 
 import numpy as np
 
-from .contract import check_size, contraction_tree
+from ..engine.paths import check_size, contraction_tree
 
 __all__ = (
     "ExactRank",

@@ -17,11 +17,12 @@ cotengra's single greedy pass.
 from __future__ import annotations
 
 import importlib.util
-import math
 import threading
 from collections import OrderedDict
 
 import cotengra as ctg
+
+from .budget import BudgetError, check_size, get_memory_budget, set_memory_budget
 
 __all__ = (
     "BudgetError",
@@ -33,68 +34,6 @@ __all__ = (
     "clear_path_cache",
     "path_cache_info",
 )
-
-
-class BudgetError(MemoryError):
-    """A requested array or intermediate exceeds the memory budget."""
-
-
-_BUDGET: list[int | None] = [None]
-_BUDGET_FRACTION = 0.5
-
-
-def get_memory_budget() -> int:
-    """Bytes any single array of a contraction may take (default: half of RAM)."""
-    if _BUDGET[0] is None:
-        try:
-            import psutil
-
-            total = psutil.virtual_memory().total
-        except Exception:  # pragma: no cover - psutil is a core dependency
-            total = 8 * 2**30
-        _BUDGET[0] = int(total * _BUDGET_FRACTION)
-    return _BUDGET[0]
-
-
-def set_memory_budget(nbytes: int | None) -> None:
-    """Set the memory budget in bytes; ``None`` restores the default (half of RAM)."""
-    if nbytes is not None and (not isinstance(nbytes, int) or nbytes <= 0):
-        raise ValueError(f"nbytes must be a positive int or None, got {nbytes!r}")
-    _BUDGET[0] = nbytes
-
-
-def _fmt_bytes(n: float) -> str:
-    if not math.isfinite(n):
-        return "more bytes than float64 can count"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
-        if n < 1024 or unit == "EiB":
-            return f"{n:.3g} {unit}"
-        n /= 1024
-    return f"{n:.3g} EiB"  # pragma: no cover
-
-
-def check_size(n_elements: float, itemsize: int, *, what: str, instead: str) -> None:
-    """Raise :class:`BudgetError` if ``n_elements * itemsize`` exceeds the budget.
-
-    Parameters
-    ----------
-    n_elements : float
-        Number of entries of the array (may be astronomically large; a float).
-    itemsize : int
-        Bytes per entry.
-    what : str
-        What the array is, for the message.
-    instead : str
-        What the caller can do instead, for the message.
-    """
-    budget = get_memory_budget()
-    if n_elements * itemsize > budget:  # exact for ints of any size
-        log2n = math.log2(n_elements) if n_elements > 0 else 0.0
-        nbytes = 2.0 ** (log2n + math.log2(itemsize)) if log2n < 1000 else math.inf
-        raise BudgetError(
-            f"{what} needs {_fmt_bytes(nbytes)} (2^{log2n:.1f} entries), over the memory "
-            f"budget of {_fmt_bytes(budget)}; {instead}"
-        )
 
 
 def _has_cotengrust() -> bool:

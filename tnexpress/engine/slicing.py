@@ -32,10 +32,12 @@ import numpy as np
 import quimb.tensor as qtn
 from autoray import get_dtype_name, infer_backend
 
-from .contract import BudgetError, _fmt_bytes, contraction_tree, get_memory_budget
+from .budget import BudgetError, get_memory_budget
+from .budget import fmt_bytes as _fmt_bytes
+from .paths import contraction_tree
 from .sides import check_network, open_inds
 
-__all__ = ("contract", "plan_contraction")
+__all__ = ("contract_network", "plan_contraction")
 
 
 #: Refuse plans with more slices than this (each slice re-contracts the whole tree).
@@ -249,7 +251,7 @@ def _run_slices(tree, arrays, kwargs, executor):
     )
 
 
-def contract(
+def contract_network(
     tn: qtn.TensorNetwork,
     output_inds: Sequence[str] | None = None,
     *,
@@ -322,10 +324,10 @@ def contract(
     Examples
     --------
     >>> import quimb.tensor as qtn
-    >>> from tnexpress.slicing import contract
+    >>> from tnexpress.engine.slicing import contract_network
     >>> psi = qtn.MPS_rand_state(10, 4, seed=1)
     >>> norm = psi.H & psi
-    >>> round(float(contract(norm, max_memory=2**9)), 10)
+    >>> round(float(contract_network(norm, max_memory=2**9)), 10)
     1.0
     """
     tn = check_network(tn)

@@ -27,13 +27,12 @@ for :math:`L < \log_3 d_x`); an embedding rank :math:`r < d_x` caps it.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._typing import Seed
-from .grid import balanced_partitions, grid_rank, grid_tensor
-from .nets._common import WeightDrawer, check_positive_int
+from .._typing import Seed
+from .._validate import check_int_in_range, check_positive_int
+from ..nets._common import WeightDrawer
+from .tensor import balanced_partitions, grid_rank, grid_tensor
 
 __all__ = ("LinearSelfAttention", "linear_attention", "attention_separation_ranks")
 
@@ -103,19 +102,11 @@ class LinearSelfAttention:
         return self.forward(X)[:, self.position, :] @ self.readout
 
     def grid_tensor(self, N: int, template, *, batch_size: int = 2**14) -> np.ndarray:
-        """Grid tensor on ``N`` positions and a template of shape ``(K, d_in)``; ``(K,)**N`` entries."""
+        """Grid tensor on ``N`` positions and a ``(K, d_in)`` template: ``K**N`` entries."""
         N = check_positive_int("N", N)
         if N <= self.position:
             raise ValueError(f"N={N} must exceed the output position {self.position}")
         return grid_tensor(self, N, template, batch_size=batch_size)
-
-
-def _check_nonneg_int(name, value, upper):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int in [0, {upper}), got {value!r}")
-    if not 0 <= value < upper:
-        raise ValueError(f"{name} must be in [0, {upper}), got {value}")
-    return int(value)
 
 
 def linear_attention(
@@ -171,7 +162,7 @@ def linear_attention(
         raise ValueError(f"embed_rank must be <= min(d_x, d_in) = {r_max}, got {r}")
     if not isinstance(residual, bool):
         raise TypeError(f"residual must be a bool, got {residual!r}")
-    position = _check_nonneg_int("position", position, 2**31)
+    position = check_int_in_range("position", position, 0, 2**31)
     d_a = d_x // H
     draw = WeightDrawer(seed)
     embed = draw(d_x, r) @ draw(r, d_in) / np.sqrt(r)
@@ -183,7 +174,7 @@ def linear_attention(
     if readout is None:
         u = draw(d_x)
     else:
-        p = _check_nonneg_int("readout", readout, d_x)
+        p = check_int_in_range("readout", readout, 0, d_x)
         u = np.zeros(d_x)
         u[p] = 1.0
     return LinearSelfAttention(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ._structure import Structure, build_structure
+from ..engine.structure import Structure, build_structure
 
 __all__ = ("MinCut", "min_cut", "min_cut_structure")
 

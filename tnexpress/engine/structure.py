@@ -44,6 +44,7 @@ class Structure:
 
     @property
     def n_nodes(self) -> int:
+        """Number of tensors, terminals included."""
         return len(self.arrays)
 
 

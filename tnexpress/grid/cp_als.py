@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._typing import Seed
-from .nets._common import WeightDrawer, check_positive_int
+from .._typing import Seed
+from .._validate import check_positive_int
+from ..nets._common import WeightDrawer
 
 __all__ = (
     "CPResult",

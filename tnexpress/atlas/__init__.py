@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .certify import certify
-from .graph import min_cut
-from .nets import families, get_family
-from .schmidt import schmidt_spectrum
+from ..measures.certify import certify
+from ..measures.mincut import min_cut
+from ..measures.schmidt import schmidt_spectrum
+from ..nets import families, get_family
 
 __all__ = ("run_atlas", "atlas_rows")
 
@@ -51,7 +51,7 @@ def _arch_str(arch: dict) -> str:
 
 def _geometric(net):
     try:
-        from .geometric import geometric_measure
+        from ..measures.geometric import geometric_measure
     except ImportError:  # pragma: no cover - module always shipped
         return None
     return float(geometric_measure(net, restarts=4, seed=0))
@@ -107,8 +107,8 @@ def atlas_rows(quick: bool = False, *, log=print) -> list[dict]:
 
 def _depth_efficiency(quick: bool, log=print) -> dict:
     """Deep (HT) vs shallow (CP) odd/even ranks as N grows (M=2, r=2 deep, r=4 shallow)."""
-    from .nets import cp, ht
-    from .partitions import odd_even
+    from ..nets import cp, ht
+    from ..partitions import odd_even
 
     Ns = [4, 8, 16] if quick else [4, 8, 16, 32, 64, 128, 256]
     out = {
@@ -141,8 +141,8 @@ def _depth_efficiency(quick: bool, log=print) -> dict:
 
 
 def _scale_section(quick: bool, log=print) -> list[dict]:
-    from .nets import ht, tt
-    from .partitions import left_right
+    from ..nets import ht, tt
+    from ..partitions import left_right
 
     sizes = (1024,) if quick else (4096, 16384)
     rows = []
@@ -183,9 +183,9 @@ def _template(K: int, d: int, seed: int = 0):
 
 def _grid_section(quick: bool, log=print) -> dict:
     """Non-multilinear results through grid tensors (Claim 7.1: rank lower-bounds sep. rank)."""
-    from .attention import attention_separation_ranks, linear_attention
-    from .grid import grid_rank
-    from .nets import generalized as G
+    from ..grid import generalized as G
+    from ..grid.attention import attention_separation_ranks, linear_attention
+    from ..grid.tensor import grid_rank
 
     out: dict = {"relu_max": [], "attention": []}
     feats = np.abs(np.random.default_rng(0).standard_normal((4, 4)))  # K = M = 4 template
@@ -293,7 +293,7 @@ def _plots(out: Path, rows, depth, log=print) -> list[str]:
     plt.close(fig)
     files.append("partitions.png")
     # 4. drawings
-    from .nets import ht, ht2d
+    from ..nets import ht, ht2d
 
     for fname, net in (
         ("network_ht8.png", ht(8, 2, (2, 2, 2), seed=0)),

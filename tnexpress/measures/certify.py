@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .graph import min_cut
-from .nets._registry import Family, get_family
+from ..nets._registry import Family, get_family
+from .mincut import min_cut
 from .schmidt import exact_schmidt_rank
 
 __all__ = ("Certificate", "certify")

@@ -1,6 +1,6 @@
 r"""Pairwise execution of a contraction path with rescaling and row compression.
 
-:func:`contract_path` walks a cotengra tree's linear path and contracts pairs
+:func:`run_path` walks a cotengra tree's linear path and contracts pairs
 with :func:`cotengra.array_contract` (hyper-indices are batch indices there).
 After each step the intermediate is divided by its largest entry and the
 ``log2`` of that factor accumulated, so norms far beyond float64 (``2^4096``
@@ -26,7 +26,7 @@ import autoray as ar
 import cotengra as ctg
 import numpy as np
 
-__all__ = ("contract_path", "identity_like", "qr_r")
+__all__ = ("run_path", "identity_like", "qr_r")
 
 _fresh = itertools.count()
 
@@ -138,7 +138,7 @@ def _pair(ops, a, ai, b, bi, keep_set):
     return ops.reshape(ops.matmul(am, bm), shape), out
 
 
-def contract_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
+def run_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
     """Contract ``arrays`` along the linear ``path``.
 
     Parameters

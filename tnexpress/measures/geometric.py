@@ -72,8 +72,9 @@ try:  # cached parse of a pairwise einsum into transpose/reshape/matmul steps
 except ImportError:  # pragma: no cover - private cotengra helper moved
     _parse_eq_to_batch_matmul = None
 
-from ._typing import Seed
-from .contract import check_size, contraction_tree
+from .._typing import Seed
+from .._validate import check_int
+from ..engine.paths import check_size, contraction_tree
 
 __all__ = ("GeometricMeasure", "geometric_measure")
 
@@ -302,14 +303,6 @@ def _open_inds(tn, inds):
     return tuple(out)
 
 
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def _log_norm_squared(arrays, inputs, open_inds, size_dict, optimize):
     r"""Natural log of :math:`\langle\psi|\psi\rangle`, by a rescaled contraction."""
     open_set = set(open_inds)
@@ -437,8 +430,8 @@ def geometric_measure(
         )
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
-    restarts = _check_int("restarts", restarts, 1)
-    max_sweeps = _check_int("max_sweeps", max_sweeps, 1)
+    restarts = check_int("restarts", restarts, 1)
+    max_sweeps = check_int("max_sweeps", max_sweeps, 1)
     if not isinstance(tol, numbers.Real) or not tol >= 0:
         raise ValueError(f"tol must be a real number >= 0, got {tol!r}")
     if tn.num_tensors == 0:

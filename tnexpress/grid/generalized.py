@@ -66,8 +66,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .._typing import Ranks, Seed, WeightKind
-from ..contract import check_size
-from ._common import WeightDrawer, check_positive_int, check_ranks
+from .._validate import check_positive_int, check_ranks
+from ..engine.paths import check_size
+from ..nets._common import WeightDrawer
 
 __all__ = (
     "GeneralizedConvAC",
@@ -297,7 +298,8 @@ class GeneralizedConvAC:
     def __repr__(self) -> str:
         return (
             f"GeneralizedConvAC(kind={self.kind!r}, N={self.N}, M={self.M}, "
-            f"ranks={self.ranks}, g={self.g!r}, rep={self.rep if isinstance(self.rep, str) else 'callable'!r})"
+            f"ranks={self.ranks}, g={self.g!r}, "
+            f"rep={self.rep if isinstance(self.rep, str) else 'callable'!r})"
         )
 
     @property
@@ -306,7 +308,7 @@ class GeneralizedConvAC:
         return None if self.rep_weight is None else self.rep_weight.shape[1]
 
     def features(self, X) -> np.ndarray:
-        r"""Representation layer: :math:`f_{\theta_d}(x)` for every point, shape ``X.shape[:-1] + (M,)``.
+        r"""Representation layer: :math:`f_{\theta_d}(x)` per point, shape ``X.shape[:-1] + (M,)``.
 
         ``X`` has shape ``(..., s)``; with ``s = 1`` a trailing axis may be left out
         only through :meth:`__call__` and :meth:`grid_tensor`.
@@ -386,7 +388,8 @@ class GeneralizedConvAC:
         """
         if self.g != "product":
             raise ValueError(
-                f"a coefficient tensor exists only for g='product' (multilinear), this net has g={self.g!r}"
+                "a coefficient tensor exists only for g='product' (multilinear), "
+                f"this net has g={self.g!r}"
             )
         return self.grid_tensor_from_features(np.eye(self.M))
 

@@ -31,11 +31,11 @@ import numbers
 import autoray as ar
 import numpy as np
 
-from ._executor import contract_path, identity_like, qr_r
-from ._plan import peak_entries
-from ._structure import Structure, build_structure
-from .contract import check_size, contraction_tree
-from .graph import min_cut_structure
+from ..engine.executor import identity_like, qr_r, run_path
+from ..engine.paths import check_size, contraction_tree
+from ..engine.plan import peak_entries
+from ..engine.structure import Structure, build_structure
+from .mincut import min_cut_structure
 
 __all__ = (
     "schmidt_values",
@@ -180,7 +180,7 @@ def _side_factor(st: Structure, nodes, cut, optimize):
         instead="this bipartition's min cut is too wide for an exact spectrum on this machine",
     )
     arrays = [_array(st, n) for n in nodes]
-    a, ix, l2 = contract_path(arrays, inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows)
+    a, ix, l2 = run_path(arrays, inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows)
     cut_set = set(cut)
     r_ix = [i for i in ix if i not in cut_set]
     size = dict(st.size)
@@ -240,7 +240,7 @@ def _dense_spectrum(st: Structure, dim_a, dim_b, optimize) -> SchmidtSpectrum:
         what="the largest intermediate of the dense contraction",
         instead="use method='cut'",
     )
-    a, ix, l2 = contract_path(st.arrays[:n], inputs, output, tree.get_path(), st.size)
+    a, ix, l2 = run_path(st.arrays[:n], inputs, output, tree.get_path(), st.size)
     perm = [ix.index(i) for i in output]
     mat = _to_numpy(ar.do("reshape", ar.do("transpose", a, perm), (dim_a, dim_b)))
     s = np.linalg.svd(mat, compute_uv=False)
@@ -370,7 +370,7 @@ def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> 
 
 def log2_norm(tn, *, optimize=None) -> float:
     """``log2`` of the Frobenius norm of the network's tensor, without overflow."""
-    from .sides import check_network, open_inds
+    from ..engine.sides import check_network, open_inds
 
     tn = check_network(tn)
     opens = open_inds(tn)

@@ -35,7 +35,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from .contract import check_size
+from .._validate import check_int
+from ..engine.paths import check_size
 
 __all__ = (
     "grid_tensor",
@@ -114,8 +115,8 @@ def grid_tensor(
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    N = _check_int("N", N)
-    batch_size = _check_int("batch_size", batch_size)
+    N = check_int("N", N)
+    batch_size = check_int("batch_size", batch_size)
     t = _check_template(template)
     M = t.shape[0]
     n_entries = float(M) ** N
@@ -145,14 +146,6 @@ def grid_tensor(
             out = np.empty(n_entries, dtype=dt)
         out[start:stop] = y
     return out.reshape((M,) * N)
-
-
-def _check_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _check_side(A, N: int) -> tuple[int, ...]:
@@ -288,7 +281,7 @@ def balanced_partitions(N: int) -> list[tuple[int, ...]]:
     -------
     list of tuple of int
     """
-    N = _check_int("N", N, 2)
+    N = check_int("N", N, 2)
     if N % 2 == 0:
         return [(0,) + c for c in itertools.combinations(range(1, N), N // 2 - 1)]
     return list(itertools.combinations(range(N), N // 2))

@@ -1,0 +1,35 @@
+"""The contraction engine: structure, sides, paths, one pairwise executor, slicing.
+
+- :mod:`.structure`: a network flattened for the measures (terminals, COPY merges);
+- :mod:`.sides`: which open legs form side ``A``;
+- :mod:`.paths`: cotengra paths with a cache; :mod:`.budget`: the memory budget;
+- :mod:`.plan`, :mod:`.executor`: exact peak sizes, then the pairwise executor;
+- :mod:`.slicing`: :func:`contract_network`, sliced to a budget, serial or distributed.
+"""
+
+from . import budget, executor, paths, plan, sides, slicing, structure
+from .budget import BudgetError, check_size, get_memory_budget, set_memory_budget
+from .paths import clear_path_cache, contraction_tree, path_cache_info
+from .sides import open_inds, resolve_side
+from .slicing import contract_network, plan_contraction
+
+__all__ = (
+    "budget",
+    "executor",
+    "paths",
+    "plan",
+    "sides",
+    "slicing",
+    "structure",
+    "BudgetError",
+    "check_size",
+    "get_memory_budget",
+    "set_memory_budget",
+    "clear_path_cache",
+    "contraction_tree",
+    "path_cache_info",
+    "open_inds",
+    "resolve_side",
+    "contract_network",
+    "plan_contraction",
+)
