@@ -33,9 +33,11 @@ from .grid import (
     linear_attention,
     matricize,
 )
+from .measures.bipartition import Bipartition, bipartition
 from .measures.certify import Certificate, certify
 from .measures.geometric import GeometricMeasure, geometric_measure
 from .measures.mincut import MinCut, min_cut
+from .measures.registry import get_measure, measure_names, register_measure
 from .measures.schmidt import (
     SchmidtSpectrum,
     entropy,
@@ -52,6 +54,11 @@ __all__ = (
     "grid",
     "nets",
     "partitions",
+    "Bipartition",
+    "bipartition",
+    "get_measure",
+    "measure_names",
+    "register_measure",
     "Certificate",
     "certify",
     "GeometricMeasure",

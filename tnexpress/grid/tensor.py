@@ -110,7 +110,7 @@ def grid_tensor(
     --------
     >>> import numpy as np
     >>> T = grid_tensor(lambda X: X.sum(axis=1), 3, np.array([0.0, 1.0]))
-    >>> T.shape, T[1, 0, 1]
+    >>> T.shape, float(T[1, 0, 1])
     ((2, 2, 2), 2.0)
     """
     if not callable(f):

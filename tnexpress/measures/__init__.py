@@ -1,9 +1,11 @@
 """The measures: min cut, Schmidt spectrum, exact rank, certificates, geometric measure."""
 
-from . import certify, exact, geometric, mincut, schmidt
+from . import certify, exact, geometric, mincut, registry, schmidt
+from .bipartition import Bipartition, bipartition
 from .certify import Certificate
 from .geometric import GeometricMeasure, geometric_measure
 from .mincut import MinCut, min_cut
+from .registry import Measure, get_measure, measure_names, register_measure
 from .schmidt import (
     SchmidtSpectrum,
     entropy,
@@ -14,6 +16,13 @@ from .schmidt import (
 )
 
 __all__ = (
+    "registry",
+    "Bipartition",
+    "bipartition",
+    "Measure",
+    "get_measure",
+    "measure_names",
+    "register_measure",
     "certify",
     "exact",
     "geometric",

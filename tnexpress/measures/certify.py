@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..nets._registry import Family, get_family
-from .mincut import min_cut
-from .schmidt import exact_schmidt_rank
+from .bipartition import Bipartition
 
 __all__ = ("Certificate", "certify")
 
@@ -30,11 +29,13 @@ class Certificate:
 
     Attributes
     ----------
-    family : str
+    family : str or None
+        The registered family, ``None`` for a certificate of a given network
+        (:meth:`tnexpress.Bipartition.certificate`).
     arch : dict
-        Architecture parameters.
-    A : tuple of int
-        Side A (positions).
+        Architecture parameters (empty for a given network).
+    A : tuple
+        Side A (positions, or open-index names for a given network).
     lower : int
         Exact rank mod p at an integer weight point (valid a.e. lower bound).
     upper : int
@@ -47,7 +48,7 @@ class Certificate:
     primes : tuple of int
     """
 
-    family: str
+    family: str | None
     arch: dict
     A: tuple
     lower: int
@@ -119,13 +120,14 @@ def certify(
             )
         A = parts[A]
     A = tuple(A)
-    upper = min_cut(net, A).weight
-    ex = exact_schmidt_rank(net, A, seed=rng, n_primes=n_primes, optimize=optimize)
+    bp = Bipartition(net, A, optimize=optimize)
+    upper = bp.min_cut.weight  # the structure, hence the cut, is the same at every point
+    ex = bp.exact_rank(seed=rng, n_primes=n_primes)
     for _ in range(tries - 1):
         if ex.rank >= upper:
             break
         net = fam.build(**arch, seed=rng, weights="integer")
-        again = exact_schmidt_rank(net, A, seed=rng, n_primes=n_primes, optimize=optimize)
+        again = Bipartition(net, A, optimize=optimize).exact_rank(seed=rng, n_primes=n_primes)
         if again.rank > ex.rank:
             ex = again
     return Certificate(

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ..engine.structure import Structure, build_structure
+from ..engine.structure import Structure
 
-__all__ = ("MinCut", "min_cut", "min_cut_structure")
+__all__ = ("MinCut", "min_cut", "min_cut_of", "min_cut_structure")
 
 
 @dataclass(frozen=True)
@@ -269,8 +269,13 @@ def min_cut(tn, A) -> MinCut:
     >>> tx.min_cut(tx.nets.ht(16, 2, 2, seed=0), tx.partitions.odd_even(16)).weight
     256
     """
-    st = build_structure(tn, A)
-    side_a, cut = min_cut_structure(st)
+    from .bipartition import Bipartition
+
+    return Bipartition(tn, A).min_cut
+
+
+def min_cut_of(st: Structure, side_a, cut) -> MinCut:
+    """The :class:`MinCut` of a structure whose cut :func:`min_cut_structure` found."""
     weight = 1
     for ix in cut:
         weight *= st.size[ix]

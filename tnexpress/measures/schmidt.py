@@ -34,8 +34,7 @@ import numpy as np
 from ..engine.executor import identity_like, qr_r, run_path
 from ..engine.paths import check_size, contraction_tree
 from ..engine.plan import peak_entries
-from ..engine.structure import Structure, build_structure
-from .mincut import min_cut_structure
+from ..engine.structure import Structure
 
 __all__ = (
     "schmidt_values",
@@ -199,10 +198,17 @@ def schmidt_spectrum(tn, A, *, method: str = "auto", optimize=None) -> SchmidtSp
     """Unnormalized Schmidt values of ``tn`` across ``(A, rest)`` with their scale.
 
     See :func:`schmidt_values` for the parameters; this variant keeps the
-    overall scale as an exponent (:class:`SchmidtSpectrum`).
+    overall scale as an exponent (:class:`SchmidtSpectrum`). A thin wrapper of
+    :meth:`tnexpress.Bipartition.spectrum`.
     """
+    from .bipartition import Bipartition
+
+    return Bipartition(tn, A, optimize=optimize).spectrum(method)
+
+
+def spectrum_of(st: Structure, method: str, optimize, cut_of) -> SchmidtSpectrum:
+    """The spectrum of a prepared structure; ``cut_of()`` gives ``(side_a, cut)`` (cached)."""
     _check_method(method)
-    st = build_structure(tn, A)
     dim_a = math.prod(st.size[i] for i in st.a_inds)
     dim_b = math.prod(st.size[i] for i in st.b_inds)
     dense_entries = dim_a * dim_b  # exact int: 2^4096 does not fit a float
@@ -210,7 +216,7 @@ def schmidt_spectrum(tn, A, *, method: str = "auto", optimize=None) -> SchmidtSp
         method = "dense"
     if method == "dense":
         return _dense_spectrum(st, dim_a, dim_b, optimize)
-    side_a, cut = min_cut_structure(st)
+    side_a, cut = cut_of()
     W = math.prod(st.size[i] for i in cut)
     if method == "auto" and dense_entries < W**2:
         return _dense_spectrum(st, dim_a, dim_b, optimize)
@@ -316,21 +322,17 @@ def schmidt_rank(
     -------
     int
     """
-    if not isinstance(exact, bool):
-        raise TypeError(f"exact must be a bool, got {exact!r}")
-    if exact:
-        return exact_schmidt_rank(tn, A, seed=seed, n_primes=n_primes, optimize=optimize).rank
-    if rtol is not None and (not isinstance(rtol, numbers.Real) or not 0 <= rtol < 1):
-        raise ValueError(f"rtol must be a float in [0, 1), got {rtol!r}")
-    return schmidt_spectrum(tn, A, method=method, optimize=optimize).rank(rtol)
+    from .bipartition import Bipartition
+
+    bp = Bipartition(tn, A, optimize=optimize)
+    return bp.rank(exact=exact, rtol=rtol, method=method, seed=seed, n_primes=n_primes)
 
 
-def exact_schmidt_rank(tn, A, *, seed=None, n_primes: int = 2, optimize=None):
-    """Exact-arithmetic rank (an :class:`tnexpress.exact.ExactRank`) through the min cut."""
+def exact_rank_of(st: Structure, cut_of, *, seed=None, n_primes: int = 2, optimize=None):
+    """Exact rank (:class:`~tnexpress.measures.exact.ExactRank`) through the min cut."""
     from .exact import exact_cut_rank
 
-    st = build_structure(tn, A)
-    side_a, cut = min_cut_structure(st)
+    side_a, cut = cut_of()
     side_b = [n for n in range(st.n_nodes) if n not in side_a]
 
     def side(nodes):
@@ -342,6 +344,29 @@ def exact_schmidt_rank(tn, A, *, seed=None, n_primes: int = 2, optimize=None):
     return exact_cut_rank(
         side(side_a), side(side_b), tuple(cut), n_primes=n_primes, seed=seed, optimize=optimize
     )
+
+
+def exact_schmidt_rank(tn, A, *, seed=None, n_primes: int = 2, optimize=None):
+    """Exact-arithmetic rank (an ``ExactRank``) of ``(A, rest)`` through the min cut."""
+    from .bipartition import Bipartition
+
+    return Bipartition(tn, A, optimize=optimize).exact_rank(seed=seed, n_primes=n_primes)
+
+
+def check_alpha(alpha) -> float:
+    """Return ``alpha`` if it is a real number ``>= 0`` (``inf`` allowed), else raise."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or math.isnan(alpha):
+        raise TypeError(f"alpha must be a real number >= 0, got {alpha!r}")
+    if alpha < 0:
+        raise ValueError(f"alpha must be >= 0, got {alpha}")
+    return alpha
+
+
+def check_rtol(rtol):
+    """Return ``rtol`` if it is ``None`` or a float in ``[0, 1)``, else raise."""
+    if rtol is not None and (not isinstance(rtol, numbers.Real) or not 0 <= rtol < 1):
+        raise ValueError(f"rtol must be a float in [0, 1), got {rtol!r}")
+    return rtol
 
 
 def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> float:
@@ -361,11 +386,9 @@ def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> 
         Renyi order, ``>= 0`` (``1``: von Neumann; ``0``: log of the numerical
         rank; ``inf``: min-entropy).
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or math.isnan(alpha):
-        raise TypeError(f"alpha must be a real number >= 0, got {alpha!r}")
-    if alpha < 0:
-        raise ValueError(f"alpha must be >= 0, got {alpha}")
-    return schmidt_spectrum(tn, A, method=method, optimize=optimize).entropy(alpha)
+    from .bipartition import Bipartition
+
+    return Bipartition(tn, A, optimize=optimize).entropy(alpha, method=method)
 
 
 def log2_norm(tn, *, optimize=None) -> float:
