@@ -7,7 +7,7 @@ as ``alpha``) returning a JSON-ready value. Registering one makes it a key of
 
 >>> import tnexpress as tx
 >>> tx.measure_names()[:3]
-['min_cut', 'schmidt_rank', 'entropy_bits']
+('min_cut', 'schmidt_rank', 'entropy_bits')
 >>> bp = tx.bipartition(tx.nets.tt(8, 2, 2, seed=0), range(4))
 >>> tx.get_measure("min_cut")(bp)
 2
