@@ -1,5 +1,6 @@
 """Every notebook executes top to bottom (its cells assert the claims it shows)."""
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -8,7 +9,21 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+ROOT = Path(__file__).parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _builder():
+    spec = importlib.util.spec_from_file_location("_nb_build", ROOT / "notebooks" / "build.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_committed_notebooks_match_the_builder():
+    b = _builder()
+    assert b.mismatches() == []
+    assert sorted(b.notebook_cells()) == sorted(p.stem for p in NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

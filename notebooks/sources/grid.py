@@ -1,12 +1,5 @@
-"""Writes and executes the grid-tensor notebooks (ReLU/max, self-attention, equal-core TT)."""
+"""Cells of the grid-tensor notebooks (ReLU/max, self-attention, equal-core TT)."""
 
-import os
-import time
-
-import nbformat as nbf
-from nbclient import NotebookClient
-
-NB = os.path.dirname(os.path.abspath(__file__)) + "/"
 SETUP = """import time, numpy as np, matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -195,20 +188,4 @@ print(f"total {time.time() - t0:.1f} s")""",
     ),
 ]
 
-for name, cells in nbs.items():
-    nb = nbf.v4.new_notebook()
-    nb.cells = [
-        nbf.v4.new_markdown_cell(src) if k == "md" else nbf.v4.new_code_cell(src)
-        for k, src in cells
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    t = time.time()
-    NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": NB}}
-    ).execute()
-    nbf.write(nb, NB + name + ".ipynb")
-    print(name, f"{time.time() - t:.1f}s", flush=True)
+NOTEBOOKS = nbs

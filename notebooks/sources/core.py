@@ -1,31 +1,16 @@
-"""Write and execute the three core notebooks (depth efficiency, min-cut tightness, channels).
-
-    python notebooks/_build_core_notebooks.py            # all three
-    python notebooks/_build_core_notebooks.py depth_efficiency
-
-Each notebook is written with nbformat and executed with nbclient (kernel ``python3``) with
-``notebooks/`` as working directory, so its outputs and figures (``figures/NAME.png``) are stored.
-"""
+"""Cells of the core notebooks: depth efficiency, min-cut tightness, channel distribution."""
 
 from __future__ import annotations
 
-import sys
 import textwrap
-import time
-from pathlib import Path
-
-import nbformat
-from nbclient import NotebookClient
-
-HERE = Path(__file__).resolve().parent
 
 
 def md(s):
-    return nbformat.v4.new_markdown_cell(textwrap.dedent(s).strip())
+    return ("md", textwrap.dedent(s).strip())
 
 
 def code(s):
-    return nbformat.v4.new_code_cell(textwrap.dedent(s).strip())
+    return ("code", textwrap.dedent(s).strip())
 
 
 SETUP = """
@@ -661,26 +646,3 @@ NOTEBOOKS = {
     "min_cut_tightness": TIGHT,
     "channel_distribution": CHANNELS,
 }
-
-
-def build(name, cells):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = cells
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = HERE / f"{name}.ipynb"
-    t = time.perf_counter()
-    NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
-    ).execute()
-    nbformat.write(nb, path)
-    print(f"{path.name}: executed in {time.perf_counter() - t:.1f} s")
-
-
-if __name__ == "__main__":
-    names = sys.argv[1:] or list(NOTEBOOKS)
-    for name in names:
-        build(name, NOTEBOOKS[name])

@@ -1,17 +1,5 @@
-"""Write and execute the notebooks overlapping, dilation_mixing and pooling_geometry.
+"""Cells of the notebooks overlapping, dilation_mixing and pooling_geometry."""
 
-Run from the repository root: ``python notebooks/build_multilinear.py [name ...]``.
-Each notebook is written with nbformat and executed with nbclient (kernel
-``python3``) so its outputs are stored; figures go to ``notebooks/figures/``.
-"""
-
-import sys
-from pathlib import Path
-
-import nbformat
-from nbclient import NotebookClient
-
-HERE = Path(__file__).resolve().parent
 
 COMMON = """\
 import numpy as np
@@ -339,26 +327,3 @@ assert 2 ** L16["mirror"][0] == dense_rank(nets16["mirror"], parts16[0])
 """,
     ),
 ]
-
-
-def build(name):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
-        for kind, src in NOTEBOOKS[name]
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
-    ).execute()
-    nbformat.write(nb, HERE / f"{name}.ipynb")
-
-
-if __name__ == "__main__":
-    for name in sys.argv[1:] or list(NOTEBOOKS):
-        build(name)
-        print("wrote", name)
