@@ -1,10 +1,21 @@
-r"""Pairwise execution of a contraction path with rescaling and row compression.
+r"""One pairwise executor for every contraction, with pluggable arithmetic.
 
-:func:`run_path` walks a cotengra tree's linear path and contracts pairs
-with :func:`cotengra.array_contract` (hyper-indices are batch indices there).
-After each step the intermediate is divided by its largest entry and the
-``log2`` of that factor accumulated, so norms far beyond float64 (``2^4096``
-amplitudes with Gaussian weights) are carried as exponents.
+A contraction path (cotengra ``ssa`` or linear) is compiled once into a
+:class:`Plan` by :func:`compile_path`: one :class:`Step` per pair, holding the
+labels of both operands and of the result and everything the arithmetic needs
+(axes to sum first, transpositions, matrix shapes, row compression). The
+compiled plan is then run by :func:`execute` with one of three arithmetics,
+each implementing ``pair(a, b, step)`` and ``unary(a, step)``:
+
+- :class:`FloatArith`: floating point through numpy (LAPACK ``geqrf`` called
+  directly) or any autoray backend (torch, gradients included); intermediates
+  are rescaled to max 1 with the ``log2`` factors accumulated;
+- :class:`ModPArith`: exact residues modulo a prime ``p`` (float64-limb BLAS
+  matmuls, :func:`tnexpress.measures.exact.matmul_mod_p`);
+- :class:`ShapeArith`: no arrays, only shapes; it records every allocation the
+  float pass will make (transposed copies, matmul outputs, QR input copies,
+  ``tau`` and workspace, rescaling) and returns the largest, in entries. Every
+  route runs it before allocating anything (:meth:`Plan.peak_entries`).
 
 Row compression (QR sweeps). Let ``rows`` be labels that are outputs of the
 whole contraction and never contracted (the open legs of one side of a cut).
@@ -12,233 +23,744 @@ When an intermediate ``T`` holds row labels ``R`` (dimension ``d_R``) and other
 labels ``O`` (``d_O < d_R``), write ``T = Q S`` with ``Q`` (``d_R x d_O``)
 isometric; since ``Q`` acts on labels nothing else touches, the final matrix
 ``X = (Q \otimes I) X'`` and ``X, X'`` have the same singular values and the
-same ``R`` factor. So ``T`` is replaced by ``S`` under a fresh row label: the
-sweep never forms an intermediate larger than ``d_O^2`` on row labels and never
-squares a condition number (no Gram matrix is formed).
+same ``R`` factor. So ``T`` is replaced by ``S`` (stored transposed, labels
+``(*O, new_row)``) under a fresh row label: no intermediate grows beyond
+``d_O^2`` on row labels and no condition number is squared.
+
+Rescaling. Each intermediate enters the final result linearly exactly once,
+so dividing any intermediate by ``m`` and adding ``log2 m`` to a global
+exponent is exact. :class:`FloatArith` checks the largest entry at an
+adaptive interval (every step at first; then so that the observed drift stays
+below ``2^128`` between checks); a check that finds ``inf``, ``nan``, ``0`` or
+a value beyond ``2^{\pm 900}`` restarts the whole contraction with a check at
+every step, so no overflow or underflow passes silently.
+
+A single pairwise contraction (for sweep codes such as the geometric
+measure): :func:`contract_pair` ``(a, ai, b, bi, out)`` compiles the step once
+(cached by labels and shapes) and runs it in float arithmetic without
+rescaling; the result has labels ``out``.
+
+Examples
+--------
+>>> import numpy as np
+>>> a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+>>> plan = compile_path([("i", "j"), ("j", "k")], ("i", "k"), [(0, 1)], {"i": 2, "j": 3, "k": 4})
+>>> plan.peak_entries()
+12
+>>> c, ix, l2 = execute(plan, [a, b], FloatArith(rescale=False))
+>>> ix, bool(np.allclose(c, a @ b))
+(('i', 'k'), True)
 """
 
 from __future__ import annotations
 
-import itertools
 import math
+from functools import lru_cache
 
 import autoray as ar
-import cotengra as ctg
 import numpy as np
 
-__all__ = ("run_path", "identity_like", "qr_r")
-
-_fresh = itertools.count()
+__all__ = (
+    "Step",
+    "Plan",
+    "compile_path",
+    "execute",
+    "FloatArith",
+    "ModPArith",
+    "ShapeArith",
+    "contract_pair",
+    "run_path",
+    "identity_like",
+    "qr_r",
+)
 
 
 def identity_like(d: int, like) -> object:
     """A ``d x d`` identity in the backend and dtype of array ``like``."""
-    eye = np.eye(d, dtype=getattr(like, "dtype", None) if isinstance(like, np.ndarray) else None)
-    if isinstance(like, np.ndarray) or like is None:
-        return eye.astype(like.dtype if like is not None else np.float64)
+    if like is None:
+        return np.eye(d)
+    if isinstance(like, np.ndarray):
+        return np.eye(d, dtype=like.dtype)
     backend = ar.infer_backend(like)
-    return ar.do("array", eye, like=backend) if backend != "numpy" else eye
-
-
-def _np_qr_r(x):
-    # R only: skips forming Q (2-3x faster for tall matrices, same R)
-    return np.linalg.qr(x, mode="r")
+    eye = np.eye(d, dtype=str(getattr(like, "dtype", "float64")).replace("torch.", ""))
+    return ar.do("asarray", eye, like=backend)
 
 
 def qr_r(x):
     """The ``R`` factor of the reduced QR of matrix ``x`` (any autoray backend)."""
     if isinstance(x, np.ndarray):
-        return _np_qr_r(x)
+        return np.linalg.qr(x, mode="r")
     return ar.do("linalg.qr", x)[1]
 
 
-class _Ops:
-    """Backend functions, looked up once per contraction.
+# ----------------------------------------------------------------------------- plan
 
-    autoray's dispatch per call costs more than a small pairwise contraction.
+
+class Step:
+    """One compiled step: a pair (``b`` is not None) or a unary reduction.
+
+    Attributes (``None`` where an operation is skipped): ``i, j`` ssa ids of
+    the operands; ``ai, bi, out`` labels; ``sa, sb`` axes summed out first;
+    ``pa, pb`` transpositions; ``ma, mb`` matrix shapes and ``ta, tb`` whether
+    the matrix is used transposed (a free view); ``shape`` of the product in
+    ``pre`` labels; ``comp`` the compression ``(perm, d_o, d_r, mode)``.
     """
 
-    __slots__ = ("numpy", "transpose", "reshape", "matmul", "qr", "absmax")
+    __slots__ = (
+        "i", "j", "ai", "bi", "pre", "out", "sa", "sb", "pa", "pb", "ma", "mb", "ta", "tb",
+        "shape", "comp", "out_shape", "generic",
+    )  # fmt: skip
 
-    def __init__(self, like):
-        self.numpy = isinstance(like, np.ndarray)
-        if self.numpy:
-            self.transpose = np.transpose
-            self.reshape = np.reshape
-            self.matmul = np.matmul
-            self.qr = _np_qr_r
-            self.absmax = None
-        else:
-            backend = ar.infer_backend(like)
-            fn = ar.get_lib_fn
-            self.transpose = fn(backend, "transpose")
-            self.reshape = fn(backend, "reshape")
-            self.matmul = fn(backend, "matmul")
-            qr = fn(backend, "linalg.qr")
-            self.qr = lambda x: qr(x)[1]
-            self.absmax = (fn(backend, "abs"), fn(backend, "max"))
-
-    def max_abs(self, x) -> float:
-        if self.numpy:
-            # max and -min avoid allocating |x|
-            return float(max(x.max(), -x.min())) if x.dtype.kind != "c" else float(np.abs(x).max())
-        f_abs, f_max = self.absmax
-        return float(ar.to_numpy(f_max(f_abs(x))))
+    def __init__(self, **kw):
+        for k in self.__slots__:
+            setattr(self, k, kw.get(k))
 
 
-def _max_abs(x):
-    return float(ar.to_numpy(ar.do("max", ar.do("abs", x))))
+class Plan:
+    """A compiled contraction: steps, input shapes, final labels and shape."""
+
+    __slots__ = ("steps", "in_shapes", "out", "out_shape", "n_inputs", "_peak")
+
+    def __init__(self, steps, in_shapes, out, out_shape, n_inputs):
+        self.steps = steps
+        self.in_shapes = in_shapes
+        self.out = out
+        self.out_shape = out_shape
+        self.n_inputs = n_inputs
+        self._peak = None
+
+    def peak_entries(self) -> int:
+        """Largest single allocation of the float pass, in entries (shape pass)."""
+        if self._peak is None:
+            arith = ShapeArith()
+            execute(self, list(self.in_shapes), arith)
+            self._peak = arith.peak
+        return self._peak
 
 
-def _pair(ops, a, ai, b, bi, keep_set):
-    """Contract two terms; return the result and its labels (order of our choosing).
-
-    Labels shared by both and kept are batch labels (hyper-indices), shared and
-    not kept are summed; a label held by one side only is kept as is. The pair
-    becomes one (batched) matrix product. Anything else (a label repeated on
-    one term, or summed from one term alone) returns ``None``: the caller
-    falls back to cotengra's general ``array_contract``.
-    """
-    sa, sb = set(ai), set(bi)
-    if len(sa) != len(ai) or len(sb) != len(bi):
-        return None
-    batch, fa, con, fb = [], [], [], []
-    for lab in ai:
-        if lab in sb:
-            (batch if lab in keep_set else con).append(lab)
-        elif lab in keep_set:
-            fa.append(lab)
-        else:
-            return None
-    for lab in bi:
-        if lab not in sa:
-            if lab not in keep_set:
-                return None
-            fb.append(lab)
-    dim = dict(zip(ai, a.shape))
-    dim.update(zip(bi, b.shape))
-    prod = math.prod
-    dc = prod([dim[lab] for lab in con])
-    dfa = prod([dim[lab] for lab in fa])
-    dfb = prod([dim[lab] for lab in fb])
-    pa = [ai.index(lab) for lab in (*batch, *fa, *con)]
-    pb = [bi.index(lab) for lab in (*batch, *con, *fb)]
-    out = (*batch, *fa, *fb)
-    shape = tuple(dim[lab] for lab in out)
-    if batch:
-        db = prod([dim[lab] for lab in batch])
-        sa_, sb_ = (db, dfa, dc), (db, dc, dfb)
+def _as_ssa(path, n: int, ssa: bool):
+    """The path as ssa pairs, completed with outer products of leftover terms."""
+    path = [tuple(p) for p in path]
+    if ssa:
+        out = [p for p in path if len(p) == 2]
+        live = set(range(n))
+        nxt = n
+        for i, j in out:
+            live.discard(i)
+            live.discard(j)
+            live.add(nxt)
+            nxt += 1
+        live = sorted(live)
     else:
-        sa_, sb_ = (dfa, dc), (dc, dfb)
-    if ops.numpy:
-        c = a.transpose(pa).reshape(sa_) @ b.transpose(pb).reshape(sb_)
-        return c.reshape(shape), out
-    am = ops.reshape(ops.transpose(a, pa), sa_)
-    bm = ops.reshape(ops.transpose(b, pb), sb_)
-    return ops.reshape(ops.matmul(am, bm), shape), out
+        ids = list(range(n))
+        out = []
+        nxt = n
+        for p in path:
+            if len(p) != 2:
+                continue
+            i, j = sorted(p)
+            b, a = ids.pop(j), ids.pop(i)
+            out.append((a, b))
+            ids.append(nxt)
+            nxt += 1
+        live = ids
+    while len(live) > 1:
+        out.append((live[0], live[1]))
+        live = [*live[2:], nxt]
+        nxt += 1
+    return out, (live[0] if live else None)
 
 
-def run_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
-    """Contract ``arrays`` along the linear ``path``.
+def _prod(ix, size):
+    p = 1
+    for x in ix:
+        p *= size[x]
+    return p
+
+
+def _layout(ix, first, second):
+    """How the term with labels ``ix`` becomes the matrix ``(first, second)``.
+
+    Returns ``(perm, transposed)``: ``perm`` None when ``ix`` already reads
+    ``first + second`` (a reshape view) or ``second + first`` (a reshape
+    view, then ``.T``: free); otherwise the transposition to apply.
+    """
+    if ix == first + second:
+        return None, False
+    if ix == second + first:
+        return None, True
+    return tuple(ix.index(x) for x in first + second), False
+
+
+def _pair_step(ai, bi, keep, size, swap):
+    sb_set, sa_set = set(bi), set(ai)
+    sa = tuple(k for k, x in enumerate(ai) if x not in sb_set and x not in keep)
+    sb = tuple(k for k, x in enumerate(bi) if x not in sa_set and x not in keep)
+    if sa:
+        ai = tuple(x for x in ai if x in sb_set or x in keep)
+    if sb:
+        bi = tuple(x for x in bi if x in sa_set or x in keep)
+    if swap:
+        ai, bi, sa, sb = bi, ai, sb, sa
+        sa_set, sb_set = sb_set, sa_set
+    sb_set = set(bi)
+    sa_set = set(ai)
+    batch = tuple(x for x in ai if x in sb_set and x in keep)
+    fa = tuple(x for x in ai if x not in sb_set)
+    fb = tuple(x for x in bi if x not in sa_set)
+    con_a = tuple(x for x in ai if x in sb_set and x not in keep)
+    con_b = tuple(x for x in bi if x in sa_set and x not in keep)
+    dfa, dfb, dc = _prod(fa, size), _prod(fb, size), _prod(con_a, size)
+    if batch:
+        db = _prod(batch, size)
+        pa = tuple(ai.index(x) for x in batch + fa + con_a)
+        pb = tuple(bi.index(x) for x in batch + con_a + fb)
+        pa = None if pa == tuple(range(len(ai))) else pa
+        pb = None if pb == tuple(range(len(bi))) else pb
+        ma, mb, ta, tb = (db, dfa, dc), (db, dc, dfb), False, False
+    else:
+        # the contracted labels in a's order or in b's, whichever copies less
+        best = None
+        for con in (con_a, con_b):
+            pa, ta = _layout(ai, fa, con)
+            pb, tb = _layout(bi, con, fb)
+            cost = (pa is not None) * _prod(ai, size) + (pb is not None) * _prod(bi, size)
+            if best is None or cost < best[0]:
+                best = (cost, pa, ta, pb, tb)
+        _, pa, ta, pb, tb = best
+        ma = (dc, dfa) if ta else (dfa, dc)
+        mb = (dfb, dc) if tb else (dc, dfb)
+    pre = batch + fa + fb
+    return dict(ai=ai, bi=bi, sa=sa or None, sb=sb or None, pa=pa, pb=pb, ma=ma, mb=mb,
+                ta=ta, tb=tb, pre=pre, shape=tuple(size[x] for x in pre))  # fmt: skip
+
+
+def _compress(pre, rows, size, new_label):
+    """Row compression of a result with labels ``pre``: (labels, comp) or None."""
+    r_ix = tuple(x for x in pre if x in rows)
+    if not r_ix:
+        return None
+    o_ix = tuple(x for x in pre if x not in rows)
+    d_r, d_o = _prod(r_ix, size), _prod(o_ix, size)
+    if d_r < d_o or (d_r == d_o and len(r_ix) == 1):
+        return None
+    new = new_label()
+    if d_r == d_o:  # merge the row labels, no QR; keep the memory order
+        if pre[: len(r_ix)] == r_ix:
+            perm, out = None, (new, *o_ix)
+        elif pre[len(o_ix) :] == r_ix:
+            perm, out = None, (*o_ix, new)
+        else:
+            perm, out = tuple(pre.index(x) for x in o_ix + r_ix), (*o_ix, new)
+        size[new] = d_r
+        return out, (perm, d_o, d_r, "merge")
+    if pre[len(o_ix) :] == r_ix:
+        perm, mode = None, "suffix"
+    elif pre[: len(r_ix)] == r_ix:
+        perm, mode = None, "prefix"
+    else:
+        perm, mode = tuple(pre.index(x) for x in o_ix + r_ix), "suffix"
+    size[new] = d_o
+    return (*o_ix, new), (perm, d_o, d_r, mode)
+
+
+def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> Plan:
+    """Compile a contraction path into a :class:`Plan`.
 
     Parameters
     ----------
-    arrays : list of array
-        One array per term of ``inputs``.
-    inputs : list of tuple
-        Labels of each array.
+    inputs : sequence of tuple
+        Labels of each term (hyper-indices allowed).
     output : tuple
         Labels kept at the end (row labels included; they may be replaced by
-        compressed row labels, see Returns).
+        compressed row labels ``("row", n)``).
     path : sequence of (int, int)
-        Linear contraction path (``tree.get_path()``) over ``inputs``.
+        Cotengra path over ``inputs``: linear (``tree.get_path()``) or ssa
+        (``tree.get_ssa_path()``); pieces it leaves apart are joined by outer
+        products.
     size : dict
-        Dimension of each label.
+        Dimension of every label.
     rows : iterable
-        Output labels to compress by QR whenever they outnumber the rest.
-    rescale : bool
-        Divide each intermediate by its largest entry, accumulating ``log2``.
-
-    Returns
-    -------
-    array, tuple, float
-        The result, its labels, in an order of the executor's choosing
-        (compressed row labels are tuples ``("row", n)``; non-row output
-        labels keep their names) and ``log2`` of the factor it must be
-        multiplied by.
+        Output labels compressed by QR whenever they outweigh the rest.
+    ssa : bool
+        ``True`` for an ssa path, ``False`` (default) for a linear one.
     """
-    rows = set(rows)
-    out_set = set(output)
-    terms = [(a, tuple(ix)) for a, ix in zip(arrays, inputs)]
+    inputs = [tuple(t) for t in inputs]
     size = dict(size)
-    count: dict = {}
-    for _, ix in terms:
-        for i in set(ix):
-            count[i] = count.get(i, 0) + 1
-    log2scale = 0.0
-    ops = _Ops(terms[0][0]) if terms else None
-    qr, reshape, transpose = (ops.qr, ops.reshape, ops.transpose) if ops else (None,) * 3
+    rows = set(rows)
+    out_set = set(output) | rows
+    cnt: dict = {}
+    for t in inputs:
+        for x in t:
+            cnt[x] = cnt.get(x, 0) + 1
+    counter = [0]
 
-    def finish(a, ix):
-        nonlocal log2scale
-        if rescale:
-            m = ops.max_abs(a)
-            if m > 0 and math.isfinite(m):
-                a = a / m
-                log2scale += math.log2(m)
-        if rows:
-            r_ix = [i for i in ix if i in rows]
-            if r_ix:
-                o_ix = [i for i in ix if i not in rows]
-                d_r = math.prod(size[i] for i in r_ix)
-                d_o = math.prod(size[i] for i in o_ix)
-                if d_r > d_o or len(r_ix) > 1 and d_r == d_o:
-                    perm = [ix.index(i) for i in r_ix + o_ix]
-                    if perm != list(range(len(perm))):
-                        a = transpose(a, perm)
-                    mat = reshape(a, (d_r, d_o))
-                    if d_r > d_o:
-                        mat = qr(mat)
-                    k = min(d_r, d_o)
-                    new = ("row", next(_fresh))
-                    size[new] = k
-                    rows.add(new)
-                    a = reshape(mat, (k, *[size[i] for i in o_ix]))
-                    ix = (new, *o_ix)
-        return a, ix
+    def new_label():
+        counter[0] += 1
+        lab = ("row", counter[0])
+        rows.add(lab)
+        out_set.add(lab)
+        return lab
 
-    if len(terms) == 1:
-        a, ix = terms[0]
-        keep = tuple(i for i in ix if i in out_set)
-        if keep != ix:
-            a = ctg.array_contract((a,), (ix,), keep, cache_expression=False)
-        a, ix = finish(a, keep)
-        terms = [(a, ix)]
-    for i, j in path:
-        i, j = sorted((i, j))
-        (b, bi), (a, ai) = terms.pop(j), terms.pop(i)
-        for lab in set(ai):
-            count[lab] -= 1
-        for lab in set(bi):
-            count[lab] -= 1
-        keep_set = {
-            lab for lab in (*ai, *bi) if lab in out_set or lab in rows or count.get(lab, 0) > 0
-        }
-        res = _pair(ops, a, ai, b, bi, keep_set)
-        if res is None:
-            keep = tuple(lab for lab in dict.fromkeys(ai + bi) if lab in keep_set)
-            c = ctg.array_contract((a, b), (ai, bi), keep, cache_expression=False)
+    pairs, root = _as_ssa(path, len(inputs), ssa)
+    terms = list(inputs)
+    steps = []
+    if not pairs and inputs:
+        t = inputs[0]
+        keep = tuple(x for x in t if x in out_set)
+        sa = tuple(k for k, x in enumerate(t) if x not in out_set)
+        comp = _compress(keep, rows, size, new_label)
+        out = comp[0] if comp else keep
+        steps.append(Step(i=0, ai=t, sa=sa or None, pre=keep, out=out,
+                          shape=tuple(size[x] for x in keep), comp=comp and comp[1],
+                          out_shape=tuple(size[x] for x in out)))  # fmt: skip
+        terms.append(out)
+        root = 1
+    for i, j in pairs:
+        ai, bi = terms[i], terms[j]
+        terms[i] = terms[j] = None
+        for x in ai:
+            cnt[x] -= 1
+        for x in bi:
+            cnt[x] -= 1
+        keep = {x for x in ai if cnt[x] > 0 or x in out_set}
+        keep.update(x for x in bi if cnt[x] > 0 or x in out_set)
+        if len(set(ai)) != len(ai) or len(set(bi)) != len(bi):
+            pre = tuple(x for x in dict.fromkeys(ai + bi) if x in keep)
+            kw = dict(ai=ai, bi=bi, pre=pre, shape=tuple(size[x] for x in pre), generic=True)
         else:
-            c, keep = res
-        c, keep = finish(c, keep)
-        for lab in keep:
-            count[lab] = count.get(lab, 0) + 1
-        terms.append((c, keep))
-    # disconnected pieces the path did not join: outer products
-    while len(terms) > 1:
-        (b, bi), (a, ai) = terms.pop(), terms.pop()
-        keep = tuple(dict.fromkeys(ai + bi))
-        c = ctg.array_contract((a, b), (ai, bi), keep, cache_expression=False)
-        terms.append(finish(c, keep))
-    a, ix = terms[0]
-    return a, ix, log2scale
+            kw = _pair_step(ai, bi, keep, size, False)
+            kw["i"], kw["j"] = i, j
+            if rows and _rows_split(kw["pre"], rows):
+                alt = _pair_step(ai, bi, keep, size, True)
+                if not _rows_split(alt["pre"], rows):
+                    kw = alt
+                    kw["i"], kw["j"] = j, i
+        pre = kw["pre"]
+        comp = _compress(pre, rows, size, new_label) if rows else None
+        out = comp[0] if comp else pre
+        kw["comp"] = comp and comp[1]
+        kw["out"] = out
+        kw["out_shape"] = tuple(size[x] for x in out)
+        if "i" not in kw:
+            kw["i"], kw["j"] = i, j
+        steps.append(Step(**kw))
+        for x in out:
+            cnt[x] = cnt.get(x, 0) + 1
+        terms.append(out)
+    in_shapes = [tuple(size[x] for x in t) for t in inputs]
+    final = terms[root] if root is not None else ()
+    return Plan(steps, in_shapes, final, tuple(size[x] for x in final), len(inputs))
+
+
+def _rows_split(pre, rows) -> bool:
+    """True when the row labels of ``pre`` are neither a prefix nor a suffix."""
+    flags = [x in rows for x in pre]
+    if not any(flags):
+        return False
+    k = sum(flags)
+    return not (all(flags[:k]) or all(flags[len(flags) - k :]))
+
+
+def execute(plan: Plan, arrays, arith):
+    """Run a compiled plan; return ``(result, labels, log2 factor)``.
+
+    ``arrays`` are the terms in ``inputs`` order (shapes for
+    :class:`ShapeArith`). The result's labels are ``plan.out``.
+    """
+    while True:
+        terms = arith.start(arrays)
+        # a first float attempt may overflow on purpose (checked, then redone)
+        errs = np.seterr(over="ignore", invalid="ignore") if arith.lenient else None
+        try:
+            for st in plan.steps:
+                if st.bi is None:
+                    c = arith.unary(terms[st.i], st)
+                else:
+                    a, b = terms[st.i], terms[st.j]
+                    terms[st.i] = terms[st.j] = None  # free as we go
+                    c = arith.pair(a, b, st)
+                terms.append(c)
+            res = terms[-1] if terms else arith.scalar()
+            return arith.finish(res), plan.out, arith.log2
+        except _Restart:
+            arith.strict()
+        finally:
+            if errs is not None:
+                np.seterr(**errs)
+
+
+class _Restart(Exception):
+    """A rescaling check found an over/underflow: rerun with a check per step."""
+
+
+# ----------------------------------------------------------------------------- arithmetics
+
+
+class ShapeArith:
+    """Shapes only: ``peak`` is the largest allocation of the float pass, in entries."""
+
+    log2 = 0.0
+    lenient = False
+
+    def __init__(self):
+        self.peak = 0
+
+    def start(self, shapes):
+        shapes = [tuple(s) for s in shapes]
+        self.peak = max([math.prod(s) for s in shapes], default=1)
+        return shapes
+
+    def strict(self):  # pragma: no cover - never restarts
+        pass
+
+    def _alloc(self, n):
+        if n > self.peak:
+            self.peak = n
+
+    def scalar(self):
+        return ()
+
+    def finish(self, x):
+        return x
+
+    def _reduce(self, s, axes):
+        s = tuple(d for k, d in enumerate(s) if k not in axes)
+        self._alloc(math.prod(s))
+        return s
+
+    def unary(self, a, st):
+        if st.sa:
+            a = self._reduce(a, st.sa)
+        return self._post(st.shape, st)
+
+    def pair(self, a, b, st):
+        if st.generic:
+            self._alloc(math.prod(st.shape))
+            return self._post(st.shape, st)
+        if st.sa:
+            a = self._reduce(a, st.sa)
+        if st.sb:
+            b = self._reduce(b, st.sb)
+        if st.pa is not None:
+            self._alloc(math.prod(a))
+        if st.pb is not None:
+            self._alloc(math.prod(b))
+        self._alloc(math.prod(st.shape))  # the matmul output
+        return self._post(st.shape, st)
+
+    def _post(self, shape, st):
+        n = math.prod(shape)
+        comp = st.comp
+        if comp is not None:
+            perm, d_o, d_r, mode = comp
+            if perm is not None:
+                self._alloc(n)  # transposed copy
+            if mode != "merge":
+                if mode == "prefix" and d_o > 1:
+                    self._alloc(n)  # LAPACK wants column-major: the wrapper copies
+                self._alloc(max(3 * d_o, 1))  # geqrf workspace (tau is smaller)
+                self._alloc(d_o * d_o)  # R, masked
+        return st.out_shape
+
+
+_TRIL: dict = {}
+
+
+def _tril(n, dtype):
+    key = (n, dtype)
+    m = _TRIL.get(key)
+    if m is None:
+        m = _TRIL[key] = np.tril(np.ones((n, n), dtype=dtype))
+    return m
+
+
+@lru_cache(maxsize=8)
+def _geqrf(dtype):
+    try:
+        from scipy.linalg import lapack
+
+        return lapack.get_lapack_funcs(("geqrf",), dtype=dtype)[0]
+    except Exception:  # pragma: no cover - scipy ships with quimb
+        return None
+
+
+class FloatArith:
+    """Floating point: numpy fast path, any autoray backend otherwise.
+
+    Parameters
+    ----------
+    rescale : bool
+        Rescale intermediates to max 1, accumulating ``log2`` (see the module
+        docstring for the adaptive interval).
+    track : callable, optional
+        ``track(n_entries)`` is called with the size of every array this pass
+        allocates (for tests of :class:`ShapeArith`); slows the pass down.
+    """
+
+    def __init__(self, rescale: bool = True, *, track=None):
+        self.rescale = rescale
+        self.track = track
+        self.log2 = 0.0
+        self._strict = False
+
+    def strict(self):
+        self._strict = True
+
+    @property
+    def lenient(self) -> bool:
+        """True while checks are sparse (a restart, not a warning, reports overflow)."""
+        return self.rescale and not self._strict
+
+    def scalar(self):
+        return np.ones(())
+
+    def start(self, arrays):
+        self.log2 = 0.0
+        self._since = 0
+        self._interval = 1
+        arrays = list(arrays)
+        self.numpy = all(isinstance(a, np.ndarray) for a in arrays)
+        if self.numpy:
+            arrays = [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in arrays]
+            if self.track is not None:
+                for a in arrays:
+                    self.track(int(a.size))
+            self.ops = None
+        else:
+            like = next((a for a in arrays if not isinstance(a, np.ndarray)), None)
+            backend = ar.infer_backend(like)
+            fn = ar.get_lib_fn
+            self.ops = (
+                fn(backend, "transpose"),
+                fn(backend, "reshape"),
+                fn(backend, "matmul"),
+                fn(backend, "linalg.qr"),
+                fn(backend, "sum"),
+            )
+            arrays = [ar.do("asarray", a, like=backend) for a in arrays]
+        return arrays
+
+    def finish(self, x):
+        if self.rescale:
+            x = self._scale(x, final=True)
+        return x
+
+    # -- numpy ----------------------------------------------------------------
+
+    def _t(self, new, old=None):
+        if self.track is not None and (old is None or not np.shares_memory(new, old)):
+            self.track(int(new.size))
+        return new
+
+    def unary(self, a, st):
+        if st.sa:
+            a = self._sum(a, st.sa)
+        return self._post(a, st, inplace=False)
+
+    def _sum(self, a, axes):
+        if self.numpy:
+            return self._t(a.sum(axis=axes))
+        return self.ops[4](a, axes)
+
+    def pair(self, a, b, st):
+        if st.generic:
+            import cotengra as ctg
+
+            c = ctg.array_contract((a, b), (st.ai, st.bi), st.pre, cache_expression=False)
+            return self._post(c, st)
+        if st.sa:
+            a = self._sum(a, st.sa)
+        if st.sb:
+            b = self._sum(b, st.sb)
+        if self.numpy:
+            if st.pa is not None:
+                a = self._t(a.transpose(st.pa).copy())
+            if st.pb is not None:
+                b = self._t(b.transpose(st.pb).copy())
+            a = a.reshape(st.ma)
+            b = b.reshape(st.mb)
+            c = self._t((a.T if st.ta else a) @ (b.T if st.tb else b))
+            return self._post(c, st)
+        tr, rs, mm = self.ops[0], self.ops[1], self.ops[2]
+        if st.pa is not None:
+            a = tr(a, st.pa)
+        if st.pb is not None:
+            b = tr(b, st.pb)
+        a, b = rs(a, st.ma), rs(b, st.mb)
+        c = mm(tr(a, (1, 0)) if st.ta else a, tr(b, (1, 0)) if st.tb else b)
+        return self._post(c, st)
+
+    def _post(self, c, st, inplace=True):
+        comp = st.comp
+        if comp is None:
+            c = c.reshape(st.out_shape) if self.numpy else self.ops[1](c, st.out_shape)
+        elif self.numpy:
+            c = self._compress_np(c, st, comp)
+        else:
+            c = self._compress_ar(c, st, comp)
+        if self.rescale:
+            self._since += 1
+            if self._strict or self._since >= self._interval:
+                c = self._scale(c, inplace=inplace)
+        return c
+
+    def _compress_np(self, c, st, comp):
+        perm, d_o, d_r, mode = comp
+        if perm is not None:
+            c = self._t(c.reshape(st.shape).transpose(perm).copy())
+        if mode == "merge":
+            return c.reshape(st.out_shape)
+        if mode == "prefix":
+            m = c.reshape(d_r, d_o)
+        else:
+            m = c.reshape(d_o, d_r).T  # column-major (d_r, d_o): LAPACK works in place
+        geqrf = _geqrf(m.dtype.char)
+        if geqrf is None:  # pragma: no cover
+            r = self._t(np.linalg.qr(m, mode="r"))
+            return r.T.reshape(st.out_shape)
+        if self.track is not None:
+            if not m.flags.f_contiguous:
+                self.track(m.size)
+            self.track(max(3 * d_o, 1))
+        qr, _, _, info = geqrf(m, overwrite_a=1)
+        if info:  # pragma: no cover
+            raise np.linalg.LinAlgError(f"geqrf failed (info={info})")
+        # R^T, lower triangular, row-major: labels (*others, new row)
+        rt = self._t(qr.T[:, :d_o] * _tril(d_o, qr.dtype))
+        return rt.reshape(st.out_shape)
+
+    def _compress_ar(self, c, st, comp):
+        perm, d_o, d_r, mode = comp
+        tr, rs = self.ops[0], self.ops[1]
+        if perm is not None:
+            c = tr(rs(c, st.shape), perm)
+        if mode == "merge":
+            return rs(c, st.out_shape)
+        m = rs(c, (d_r, d_o)) if mode == "prefix" else tr(rs(c, (d_o, d_r)), (1, 0))
+        r = self.ops[3](m)[1]
+        return rs(tr(r, (1, 0)), st.out_shape)
+
+    def _max_abs(self, x) -> float:
+        if self.numpy:
+            if x.size == 0:
+                return 0.0
+            if x.dtype.kind == "c":
+                return float(self._t(np.abs(x)).max())
+            return float(max(x.max(), -x.min()))
+        return float(ar.to_numpy(ar.do("max", ar.do("abs", x))))
+
+    def _scale(self, x, final=False, inplace=True):
+        m = self._max_abs(x)
+        if not self._strict and not (math.isfinite(m) and 2.0**-900 < m < 2.0**900):
+            raise _Restart  # overflow, underflow or zero: redo with a check per step
+        if m > 0 and math.isfinite(m):
+            if self.numpy and inplace and x.flags.writeable:
+                x *= 1.0 / m
+            else:
+                x = x / m
+            self.log2 += math.log2(m)
+            if not self._strict and not final:
+                drift = abs(math.log2(m)) / max(self._since, 1)
+                self._interval = max(1, min(32, int(128 / max(drift, 1.0))))
+        self._since = 0
+        return x
+
+
+class ModPArith:
+    """Exact int64 residues modulo the prime ``p`` (no row compression)."""
+
+    log2 = 0.0
+    lenient = False
+
+    def __init__(self, p: int):
+        from ..measures.exact import matmul_mod_p
+
+        self.p = int(p)
+        self._mm = matmul_mod_p
+
+    def start(self, arrays):
+        return list(arrays)
+
+    def strict(self):  # pragma: no cover - never restarts
+        pass
+
+    def scalar(self):
+        return np.array(1 % self.p, dtype=np.int64)
+
+    def finish(self, x):
+        return x
+
+    def _sum(self, x, axes):
+        p = self.p
+        n = math.prod(x.shape[a] for a in axes)
+        if n * (p - 1) < 2**63:
+            return x.sum(axis=axes) % p
+        for a in sorted(axes, reverse=True):  # one axis at a time, chunked
+            x = np.moveaxis(x, a, 0)
+            acc = np.zeros(x.shape[1:], dtype=np.int64)
+            step = max(1, (2**63 - 1) // (p - 1) - 1)
+            for k in range(0, x.shape[0], step):
+                acc = (acc + x[k : k + step].sum(axis=0) % p) % p
+            x = acc
+        return x
+
+    def unary(self, a, st):
+        if st.sa:
+            a = self._sum(a, st.sa)
+        return a.reshape(st.out_shape)
+
+    def pair(self, a, b, st):
+        if st.comp is not None or st.generic:
+            raise ValueError("modular contraction supports neither row compression nor traces")
+        if st.sa:
+            a = self._sum(a, st.sa)
+        if st.sb:
+            b = self._sum(b, st.sb)
+        if st.pa is not None:
+            a = a.transpose(st.pa)
+        if st.pb is not None:
+            b = b.transpose(st.pb)
+        a = a.reshape(st.ma)
+        b = b.reshape(st.mb)
+        c = self._mm(a.T if st.ta else a, b.T if st.tb else b, self.p)
+        return c.reshape(st.out_shape)
+
+
+# ----------------------------------------------------------------------------- primitives
+
+_PAIR_CACHE: dict = {}
+
+
+def contract_pair(a, ai, b, bi, out):
+    """Contract two arrays to labels ``out`` (float, no rescaling); the sweep primitive.
+
+    ``ai``, ``bi``, ``out`` are label tuples; a label on both operands and in
+    ``out`` is a batch (hyper) label, on both and not in ``out`` is summed, on
+    one only and not in ``out`` is summed first. The compiled step is cached
+    by labels and shapes.
+    """
+    ai, bi, out = tuple(ai), tuple(bi), tuple(out)
+    key = (ai, bi, out, tuple(a.shape), tuple(b.shape))
+    plan = _PAIR_CACHE.get(key)
+    if plan is None:
+        size = dict(zip(ai, a.shape))
+        size.update(zip(bi, b.shape))
+        plan = compile_path([ai, bi], out, [(0, 1)], size)
+        if len(_PAIR_CACHE) > 4096:
+            _PAIR_CACHE.clear()
+        _PAIR_CACHE[key] = plan
+    c, ix, _ = execute(plan, [a, b], FloatArith(rescale=False))
+    if ix != out:
+        c = ar.do("transpose", c, tuple(ix.index(x) for x in out))
+    return c
+
+
+def run_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
+    """Compile and run a linear (or ssa) ``path`` in float arithmetic.
+
+    Returns ``(array, labels, log2 factor)`` as :func:`execute`; compressed row
+    labels are tuples ``("row", n)``. Kept for callers of the former executor.
+    """
+    plan = compile_path(inputs, output, path, size, rows=rows)
+    return execute(plan, arrays, FloatArith(rescale=rescale))

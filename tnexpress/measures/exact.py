@@ -465,97 +465,24 @@ def contract_mod_p(
 
 
 def _contract_path(arrays, inputs, output, size_dict, p, path):
-    """Exact pairwise contraction mod ``p`` along an SSA ``path`` (validated inputs)."""
+    """Exact pairwise contraction mod ``p`` along an SSA ``path`` (validated inputs).
+
+    The path is compiled by :func:`tnexpress.engine.executor.compile_path`, its
+    peak checked against the memory budget by the shape pass, then run in
+    :class:`~tnexpress.engine.executor.ModPArith`.
+    """
+    from ..engine.executor import ModPArith, compile_path, execute
+
     if not arrays:
         return np.array(1 % p, dtype=np.int64)
-    # complete a partial path (disconnected pieces left over) by chaining the rest
-    n = len(inputs)
-    live = set(range(n))
-    nxt = n
-    full = []
-    for step in path:
-        full.append(tuple(step))
-        live.difference_update(step)
-        live.add(nxt)
-        nxt += 1
-    live = sorted(live)
-    while len(live) > 1:
-        full.append((live[0], live[1]))
-        live = [*live[2:], nxt]
-        nxt += 1
-
-    # how many live tensors (plus the output) carry each label
-    count: dict = {}
-    for term in inputs:
-        for ix in term:
-            count[ix] = count.get(ix, 0) + 1
-    for ix in output:
-        count[ix] = count.get(ix, 0) + 1
-
-    # plan: inds of every intermediate, with a memory check before any work
-    terms = list(inputs)
-    plan_count = dict(count)
-    plan = []
-    biggest = 0
-    for step in full:
-        ops = [terms[s] for s in step]
-        for t in ops:
-            for ix in t:
-                plan_count[ix] -= 1
-        merged = list(dict.fromkeys(ix for t in ops for ix in t))
-        kept = tuple(ix for ix in merged if plan_count[ix] > 0)
-        for ix in kept:
-            plan_count[ix] += 1
-        terms.append(kept)
-        plan.append(kept)
-        biggest = max(biggest, math.prod(size_dict[ix] for ix in kept))
+    plan = compile_path(inputs, output, path, size_dict, ssa=True)
     check_size(
-        biggest,
-        8 * 3,
+        plan.peak_entries(),
+        8 * 3,  # int64 result plus the float64 limb copies of matmul_mod_p
         what="the largest intermediate of the exact contraction",
         instead="reduce the cut or the network",
     )
-
-    tensors: dict = dict(enumerate(zip(arrays, inputs, strict=True)))
-    cnt = dict(count)
-
-    if not full:
-        x, t = tensors[0]
-    for k_step, ((i, j), kept) in enumerate(zip(full, plan, strict=True)):
-        (a, ta), (b, tb) = tensors.pop(i), tensors.pop(j)
-        for ix in ta + tb:
-            cnt[ix] -= 1
-        keep = set(kept)
-        sa, sb = set(ta), set(tb)
-        # sum out labels private to one operand and needed nowhere else
-        axes = tuple(k for k, ix in enumerate(ta) if ix not in sb and ix not in keep)
-        a = _sum_mod(a, axes, p)
-        ta = tuple(ix for ix in ta if ix in sb or ix in keep)
-        axes = tuple(k for k, ix in enumerate(tb) if ix not in sa and ix not in keep)
-        b = _sum_mod(b, axes, p)
-        tb = tuple(ix for ix in tb if ix in sa or ix in keep)
-        sa, sb = set(ta), set(tb)
-        batch = [ix for ix in ta if ix in sb and ix in keep]
-        con = [ix for ix in ta if ix in sb and ix not in keep]
-        lf = [ix for ix in ta if ix not in sb]
-        rf = [ix for ix in tb if ix not in sa]
-        dims = [size_dict[ix] for ix in batch], [size_dict[ix] for ix in lf]
-        am = a.transpose([ta.index(ix) for ix in batch + lf + con]).reshape(
-            math.prod(dims[0]), math.prod(dims[1]), math.prod(size_dict[ix] for ix in con)
-        )
-        bm = b.transpose([tb.index(ix) for ix in batch + con + rf]).reshape(
-            math.prod(dims[0]),
-            math.prod(size_dict[ix] for ix in con),
-            math.prod(size_dict[ix] for ix in rf),
-        )
-        c = matmul_mod_p(am, bm, p)
-        cinds = batch + lf + rf
-        c = c.reshape([size_dict[ix] for ix in cinds])
-        c = c.transpose([cinds.index(ix) for ix in kept])
-        for ix in kept:
-            cnt[ix] += 1
-        tensors[len(inputs) + k_step] = (c.copy(order="C"), tuple(kept))
-        x, t = c, tuple(kept)
+    x, t, _ = execute(plan, arrays, ModPArith(p))
     # the root: drop labels not in the output (possible when only output remains)
     axes = tuple(k for k, ix in enumerate(t) if ix not in output)
     x = _sum_mod(x, axes, p)

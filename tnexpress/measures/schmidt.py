@@ -11,7 +11,7 @@ Methods
 -------
 - ``"cut"``: split the network along its min cut ``C`` (weight ``W``) into
   ``X`` (side A) and ``Y`` (side B), :math:`[[A]] = X Y`. Each side is
-  contracted with QR compression of its open legs (:mod:`tnexpress._executor`)
+  contracted with QR compression of its open legs (:mod:`tnexpress.engine.executor`)
   to a factor ``F_X`` (``k_X x W``) with :math:`X = Q_X F_X`, ``Q_X``
   isometric, likewise :math:`Y^T = Q_Y F_Y`. The singular values of
   :math:`F_X F_Y^T` (at most ``W x W``) are the Schmidt values. Cost is
@@ -31,10 +31,10 @@ import numbers
 import autoray as ar
 import numpy as np
 
-from ..engine.executor import identity_like, qr_r, run_path
+from ..engine.executor import FloatArith, compile_path, execute, identity_like, qr_r, run_path
 from ..engine.paths import check_size, contraction_tree
-from ..engine.plan import peak_entries
 from ..engine.structure import Structure
+from ..engine.treepath import tree_path
 
 __all__ = (
     "schmidt_values",
@@ -162,33 +162,45 @@ def _side_terms(st: Structure, nodes):
     return kept, inputs, rows
 
 
+def _side_plan(st: Structure, nodes, cut, optimize):
+    """Nodes and compiled plan of one side (cached on the structure)."""
+    cache = st.__dict__.setdefault("_plans", {})
+    key = (tuple(cut), frozenset(nodes), optimize if isinstance(optimize, str | None) else None)
+    hit = cache.get(key) if isinstance(optimize, str | None) else None
+    if hit is not None:
+        return hit
+    nodes, inputs, rows = _side_terms(st, nodes)
+    path = tree_path(inputs, cut, ignore=rows) if optimize is None else None
+    if path is None:
+        # searched on the side without its row labels: with compression, rows
+        # never outweigh the rest
+        row_set = set(rows)
+        tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
+        path = contraction_tree(tree_inputs, cut, st.size, optimize=optimize).get_ssa_path()
+    plan = compile_path(inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows, ssa=True)
+    cache[key] = (nodes, plan)
+    return nodes, plan
+
+
 def _side_factor(st: Structure, nodes, cut, optimize):
     """Factor ``F`` (``k x W``) and ``log2`` scale of one side of the cut."""
-    nodes, inputs, rows = _side_terms(st, nodes)
-    row_set = set(rows)
-    tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
-    tree = contraction_tree(tree_inputs, cut, st.size, optimize=optimize)
+    nodes, plan = _side_plan(st, nodes, cut, optimize)
     W = math.prod(st.size[i] for i in cut)
-    itemsize = np.dtype(st.dtype).itemsize
-    path = tree.get_path()
-    peak = peak_entries(inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows)
     check_size(
-        max(peak, W * W),
-        itemsize,
+        max(plan.peak_entries(), W * W),
+        np.dtype(st.dtype).itemsize,
         what=f"the cut method (cut weight W={W})",
         instead="this bipartition's min cut is too wide for an exact spectrum on this machine",
     )
     arrays = [_array(st, n) for n in nodes]
-    a, ix, l2 = run_path(arrays, inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows)
+    a, ix, l2 = execute(plan, arrays, FloatArith())
     cut_set = set(cut)
-    r_ix = [i for i in ix if i not in cut_set]
-    size = dict(st.size)
-    # compressed row labels carry their size in the array shape
-    for pos, lab in enumerate(ix):
-        size[lab] = a.shape[pos]
-    perm = [ix.index(i) for i in r_ix + list(cut)]
-    d_r = math.prod(size[i] for i in r_ix)
-    mat = ar.do("reshape", ar.do("transpose", a, perm), (d_r, W))
+    r_pos = [k for k, i in enumerate(ix) if i not in cut_set]
+    perm = r_pos + [ix.index(i) for i in cut]
+    d_r = math.prod(plan.out_shape[k] for k in r_pos)
+    if perm != list(range(len(perm))):
+        a = ar.do("transpose", a, perm)
+    mat = ar.do("reshape", a, (d_r, W))
     if d_r > W:
         mat = qr_r(mat)
     return mat, l2
