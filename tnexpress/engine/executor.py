@@ -99,8 +99,11 @@ def qr_r(x):
 class Step:
     """One compiled step: a pair (``b`` is not None) or a unary reduction.
 
-    Attributes (``None`` where an operation is skipped): ``i, j`` ssa ids of
-    the operands; ``ai, bi, out`` labels; ``sa, sb`` axes summed out first;
+    Steps are templates on local labels (``0 .. n-1`` in order of first
+    appearance; ``-1`` the new row label), shared by every step of a plan that
+    is the same up to a renaming. Attributes (``None`` where an operation is
+    skipped): ``swap`` whether the operands are taken in reverse order;
+    ``ai, bi, out`` local labels; ``sa, sb`` axes summed out first;
     ``pa, pb`` transpositions; ``ma, mb`` matrix shapes and ``ta, tb`` whether
     the matrix is used transposed (a free view); ``shape`` of the product in
     ``pre`` labels; ``comp`` the compression ``(perm, d_o, d_r, mode)``.
@@ -108,7 +111,7 @@ class Step:
 
     __slots__ = (
         "i", "j", "ai", "bi", "pre", "out", "sa", "sb", "pa", "pb", "ma", "mb", "ta", "tb",
-        "shape", "comp", "out_shape", "generic",
+        "shape", "comp", "out_shape", "generic", "swap", "new_size",
     )  # fmt: skip
 
     def __init__(self, **kw):
@@ -117,7 +120,8 @@ class Step:
 
 
 class Plan:
-    """A compiled contraction: steps, input shapes, final labels and shape."""
+    """A compiled contraction: ``steps = (I, J, T)`` (operand ssa ids, step templates),
+    input shapes, final labels and shape."""
 
     __slots__ = ("steps", "in_shapes", "out", "out_shape", "n_inputs", "_peak")
 
@@ -293,64 +297,98 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
     for t in inputs:
         for x in t:
             cnt[x] = cnt.get(x, 0) + 1
-    counter = [0]
+    fresh = [0]
 
-    def new_label():
-        counter[0] += 1
-        lab = ("row", counter[0])
+    def new_row(d):
+        fresh[0] += 1
+        lab = ("row", fresh[0])
         rows.add(lab)
         out_set.add(lab)
+        size[lab] = d
         return lab
 
     pairs, root = _as_ssa(path, len(inputs), ssa)
     terms = list(inputs)
-    steps = []
+    I, J, T = [], [], []
     if not pairs and inputs:
-        t = inputs[0]
-        keep = tuple(x for x in t if x in out_set)
-        sa = tuple(k for k, x in enumerate(t) if x not in out_set)
-        comp = _compress(keep, rows, size, new_label)
-        out = comp[0] if comp else keep
-        steps.append(Step(i=0, ai=t, sa=sa or None, pre=keep, out=out,
-                          shape=tuple(size[x] for x in keep), comp=comp and comp[1],
-                          out_shape=tuple(size[x] for x in out)))  # fmt: skip
-        terms.append(out)
-        root = 1
+        pairs, root = [(0, None)], 1
+    templates: dict = {}
     for i, j in pairs:
-        ai, bi = terms[i], terms[j]
-        terms[i] = terms[j] = None
+        ai = terms[i]
+        bi = terms[j] if j is not None else ()
+        terms[i] = None
+        if j is not None:
+            terms[j] = None
         for x in ai:
             cnt[x] -= 1
         for x in bi:
             cnt[x] -= 1
-        keep = {x for x in ai if cnt[x] > 0 or x in out_set}
-        keep.update(x for x in bi if cnt[x] > 0 or x in out_set)
-        if len(set(ai)) != len(ai) or len(set(bi)) != len(bi):
-            pre = tuple(x for x in dict.fromkeys(ai + bi) if x in keep)
-            kw = dict(ai=ai, bi=bi, pre=pre, shape=tuple(size[x] for x in pre), generic=True)
-        else:
-            kw = _pair_step(ai, bi, keep, size, False)
-            kw["i"], kw["j"] = i, j
-            if rows and _rows_split(kw["pre"], rows):
-                alt = _pair_step(ai, bi, keep, size, True)
-                if not _rows_split(alt["pre"], rows):
-                    kw = alt
-                    kw["i"], kw["j"] = j, i
-        pre = kw["pre"]
-        comp = _compress(pre, rows, size, new_label) if rows else None
-        out = comp[0] if comp else pre
-        kw["comp"] = comp and comp[1]
-        kw["out"] = out
-        kw["out_shape"] = tuple(size[x] for x in out)
-        if "i" not in kw:
-            kw["i"], kw["j"] = i, j
-        steps.append(Step(**kw))
+        # the step up to a renaming of its labels: chains and trees repeat a few
+        loc = dict.fromkeys(ai)
+        loc.update(dict.fromkeys(bi))
+        labels = list(loc)
+        key = (
+            j is None,
+            len(ai),
+            len(bi),
+            tuple(map(labels.index, bi)) if len(loc) != len(ai) + len(bi) else None,
+            tuple(map(labels.index, ai)) if len(set(ai)) != len(ai) else None,
+            tuple([cnt[x] > 0 or x in out_set for x in labels]),
+            tuple([x in rows for x in labels]) if rows else None,
+            tuple([size[x] for x in labels]),
+        )
+        st = templates.get(key)
+        if st is None:
+            st = templates[key] = _template(ai, bi, j is None, labels, key)
+        swap = st.swap
+        I.append(j if swap else i)
+        J.append(i if swap else j)
+        T.append(st)
+        out = tuple([labels[k] if k >= 0 else new_row(st.new_size) for k in st.out])
         for x in out:
             cnt[x] = cnt.get(x, 0) + 1
         terms.append(out)
     in_shapes = [tuple(size[x] for x in t) for t in inputs]
     final = terms[root] if root is not None else ()
-    return Plan(steps, in_shapes, final, tuple(size[x] for x in final), len(inputs))
+    return Plan((I, J, T), in_shapes, final, tuple(size[x] for x in final), len(inputs))
+
+
+def _template(ai, bi, unary, labels, key):
+    """Compile one step on local labels ``0 .. n-1`` (``-1``: the new row label)."""
+    pos = {x: k for k, x in enumerate(labels)}
+    ai = tuple(pos[x] for x in ai)
+    bi = tuple(pos[x] for x in bi)
+    keep = {k for k, f in enumerate(key[5]) if f}
+    rows = {k for k, f in enumerate(key[6]) if f} if key[6] else set()
+    size = dict(enumerate(key[7]))
+
+    def new_label():
+        return -1
+
+    if unary:
+        pre = tuple(x for x in ai if x in keep)
+        sa = tuple(k for k, x in enumerate(ai) if x not in keep)
+        kw = dict(ai=ai, sa=sa or None, pre=pre, shape=tuple(size[x] for x in pre))
+        swap = False
+    elif len(set(ai)) != len(ai) or len(set(bi)) != len(bi):
+        pre = tuple(x for x in dict.fromkeys(ai + bi) if x in keep)
+        kw = dict(ai=ai, bi=bi, pre=pre, shape=tuple(size[x] for x in pre), generic=True)
+        swap = False
+    else:
+        kw = _pair_step(ai, bi, keep, size, False)
+        swap = False
+        if rows and _rows_split(kw["pre"], rows):
+            alt = _pair_step(ai, bi, keep, size, True)
+            if not _rows_split(alt["pre"], rows):
+                kw, swap = alt, True
+    comp = _compress(kw["pre"], rows, size, new_label) if rows else None
+    out = comp[0] if comp else kw["pre"]
+    kw["comp"] = comp and comp[1]
+    kw["out"] = out
+    kw["out_shape"] = tuple(size[x] for x in out)
+    kw["swap"] = swap
+    kw["new_size"] = size.get(-1)
+    return Step(**kw)
 
 
 def _rows_split(pre, rows) -> bool:
@@ -373,14 +411,15 @@ def execute(plan: Plan, arrays, arith):
         # a first float attempt may overflow on purpose (checked, then redone)
         errs = np.seterr(over="ignore", invalid="ignore") if arith.lenient else None
         try:
-            for st in plan.steps:
-                if st.bi is None:
-                    c = arith.unary(terms[st.i], st)
+            pair, append = arith.pair, terms.append
+            for i, j, st in zip(*plan.steps):
+                if j is None:
+                    c = arith.unary(terms[i], st)
+                    terms[i] = None
                 else:
-                    a, b = terms[st.i], terms[st.j]
-                    terms[st.i] = terms[st.j] = None  # free as we go
-                    c = arith.pair(a, b, st)
-                terms.append(c)
+                    c = pair(terms[i], terms[j], st)
+                    terms[i] = terms[j] = None  # free as we go
+                append(c)
             res = terms[-1] if terms else arith.scalar()
             return arith.finish(res), plan.out, arith.log2
         except _Restart:
@@ -405,9 +444,11 @@ class ShapeArith:
 
     def __init__(self):
         self.peak = 0
+        self._seen: set = set()  # a template allocates the same whenever it recurs
 
     def start(self, shapes):
         shapes = [tuple(s) for s in shapes]
+        self._seen = set()
         self.peak = max([math.prod(s) for s in shapes], default=1)
         return shapes
 
@@ -435,6 +476,9 @@ class ShapeArith:
         return self._post(st.shape, st)
 
     def pair(self, a, b, st):
+        if st in self._seen:
+            return st.out_shape
+        self._seen.add(st)
         if st.generic:
             self._alloc(math.prod(st.shape))
             return self._post(st.shape, st)
