@@ -165,39 +165,47 @@ def ht_tree(
         raise ValueError("tree needs at least 2 leaves")
     M = check_positive_int("M", M)
     Y = check_positive_int("Y", Y)
-    L = tree_height(tree)
+    heights: dict = {}  # id(node) -> height, each subtree measured once
+
+    def height(node) -> int:
+        if isinstance(node, numbers.Integral):
+            return 0
+        h = heights.get(id(node))
+        if h is None:
+            h = heights[id(node)] = 1 + max(height(c) for c in node)
+        return h
+
+    L = height(tree)
     ranks = check_ranks(ranks, L, what=f"a pooling tree of height {L}")
     draw = WeightDrawer(seed, weights, dtype)
-    tensors: list[qtn.Tensor] = []
+    tensors: list[tuple] = []  # (data, inds, tags), built in one pass by as_gen_vector
     counters = [0] * L
 
     def build(node) -> tuple[str, int, int]:
         """Build the subtree; return (pool index, its size, node height)."""
-        h = tree_height(node)
+        h = height(node)
         l = h - 1
         pix = f"h{l}_{counters[l]}"
         counters[l] += 1
         for child in node:
             if isinstance(child, numbers.Integral):
                 tensors.append(
-                    qtn.Tensor(
+                    (
                         draw(M, ranks[l]),
-                        inds=(f"k{child}", pix),
-                        tags=("CONV", f"L{l}", SITE_TAG.format(int(child))),
+                        (f"k{child}", pix),
+                        ("CONV", f"L{l}", SITE_TAG.format(int(child))),
                     )
                 )
             else:
                 cix, cdim, _ = build(child)
-                tensors.append(
-                    qtn.Tensor(draw(cdim, ranks[l]), inds=(cix, pix), tags=("CONV", f"L{l}"))
-                )
+                tensors.append((draw(cdim, ranks[l]), (cix, pix), ("CONV", f"L{l}")))
         return pix, ranks[l], h
 
     root_ix, root_dim, _ = build(tree)
     if Y == 1:
-        tensors.append(qtn.Tensor(draw(root_dim), inds=(root_ix,), tags=("OUT",)))
+        tensors.append((draw(root_dim), (root_ix,), ("OUT",)))
     else:
-        tensors.append(qtn.Tensor(draw(root_dim, Y), inds=(root_ix, "y"), tags=("OUT",)))
+        tensors.append((draw(root_dim, Y), (root_ix, "y"), ("OUT",)))
     return as_gen_vector(tensors, N, copy_tensors=copy_tensors)
 
 

@@ -58,19 +58,12 @@ def tt(
         raise TypeError(f"equal_cores must be a bool, got {equal_cores!r}")
     draw = WeightDrawer(seed, weights, dtype)
     shared = draw(rank, M, rank) if equal_cores else None
-    ts = [qtn.Tensor(draw(M, rank), inds=("k0", "b0"), tags=("CORE", SITE_TAG.format(0)))]
+    # (data, inds, tags) triples: as_gen_vector builds the network in one pass
+    ts = [(draw(M, rank), ("k0", "b0"), ("CORE", SITE_TAG.format(0)))]
     for i in range(1, N - 1):
         data = shared if equal_cores else draw(rank, M, rank)
-        ts.append(
-            qtn.Tensor(
-                data, inds=(f"b{i - 1}", f"k{i}", f"b{i}"), tags=("CORE", SITE_TAG.format(i))
-            )
-        )
-    ts.append(
-        qtn.Tensor(
-            draw(rank, M), inds=(f"b{N - 2}", f"k{N - 1}"), tags=("CORE", SITE_TAG.format(N - 1))
-        )
-    )
+        ts.append((data, (f"b{i - 1}", f"k{i}", f"b{i}"), ("CORE", SITE_TAG.format(i))))
+    ts.append((draw(rank, M), (f"b{N - 2}", f"k{N - 1}"), ("CORE", SITE_TAG.format(N - 1))))
     return as_gen_vector(ts, N)
 
 
