@@ -60,6 +60,8 @@ from functools import lru_cache
 import autoray as ar
 import numpy as np
 
+from .._gc import no_gc
+
 __all__ = (
     "Step",
     "Plan",
@@ -268,6 +270,7 @@ def _compress(pre, rows, size, new_label):
     return (*o_ix, new), (perm, d_o, d_r, mode)
 
 
+@no_gc
 def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> Plan:
     """Compile a contraction path into a :class:`Plan`.
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._gc import no_gc
 from .sides import check_network, resolve_side
 
 __all__ = ("Structure", "build_structure", "row_label")
@@ -97,6 +98,7 @@ def _copy_tensor_merges(tn, opens):
     return rename, dropped
 
 
+@no_gc
 def build_structure(tn, A) -> Structure:
     """Flatten ``tn`` (not modified) and add terminals for side ``A`` and its complement."""
     tn = check_network(tn)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from .._gc import no_gc
 from ..engine.structure import Structure
 
 __all__ = ("MinCut", "min_cut", "min_cut_of", "min_cut_structure")
@@ -227,6 +228,7 @@ def _reaches_target(T, head, cap, adj) -> bytearray:
     return mark
 
 
+@no_gc
 def min_cut_structure(st: Structure) -> tuple[frozenset, tuple]:
     """Min cut of a prepared :class:`Structure`: (nodes on side A, cut labels).
 

@@ -31,6 +31,7 @@ import numbers
 import autoray as ar
 import numpy as np
 
+from .._gc import no_gc
 from ..engine.executor import FloatArith, compile_path, execute, identity_like, qr_r, run_path
 from ..engine.paths import check_size, contraction_tree
 from ..engine.structure import Structure
@@ -182,6 +183,7 @@ def _side_plan(st: Structure, nodes, cut, optimize):
     return nodes, plan
 
 
+@no_gc
 def _side_factor(st: Structure, nodes, cut, optimize):
     """Factor ``F`` (``k x W``) and ``log2`` scale of one side of the cut."""
     nodes, plan = _side_plan(st, nodes, cut, optimize)

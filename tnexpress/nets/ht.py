@@ -28,6 +28,7 @@ from collections.abc import Sequence
 
 import quimb.tensor as qtn
 
+from .._gc import no_gc
 from .._typing import Ranks, Seed, WeightKind
 from .._validate import check_positive_int, check_ranks
 from ._common import SITE_TAG, WeightDrawer, as_gen_vector
@@ -126,6 +127,7 @@ def grid_tree(H: int, W: int, window=(2, 2)):
     return grid[0][0]
 
 
+@no_gc
 def ht_tree(
     tree,
     M: int,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import quimb.tensor as qtn
 
+from .._gc import no_gc
 from .._typing import Seed, WeightKind
 from .._validate import check_positive_int
 from ._common import SITE_TAG, WeightDrawer, as_gen_vector
@@ -21,6 +22,7 @@ from ._registry import register_family
 __all__ = ("tt",)
 
 
+@no_gc
 def tt(
     N: int,
     M: int,
