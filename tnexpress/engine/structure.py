@@ -16,7 +16,7 @@ import numpy as np
 from .._gc import no_gc
 from .sides import check_network, resolve_side
 
-__all__ = ("Structure", "build_structure", "row_label")
+__all__ = ("Structure", "build_structure", "row_label", "structure_key", "StructureCache")
 
 
 def row_label(ix):
@@ -47,6 +47,73 @@ class Structure:
     def n_nodes(self) -> int:
         """Number of tensors, terminals included."""
         return len(self.arrays)
+
+
+class _Key:
+    """A hashable view of a structure's shape (labels, sizes, side A); hash computed once."""
+
+    __slots__ = ("parts", "_hash")
+
+    def __init__(self, parts):
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, _Key) and self._hash == other._hash and self.parts == other.parts
+
+
+def structure_key(st: Structure) -> _Key:
+    """What the min cut and the contraction plans of ``st`` depend on (not the weights).
+
+    Two structures with equal keys (the same network shape and side ``A``,
+    whatever the arrays) have the same node numbering, min cut and plans.
+    """
+    k = st.__dict__.get("_key")
+    if k is None:
+        k = st.__dict__["_key"] = _Key(
+            (tuple(st.inputs), tuple(st.size.values()), len(st.a_inds), str(st.dtype))
+        )
+    return k
+
+
+class StructureCache:
+    """A small LRU cache keyed by :func:`structure_key` (networks up to ``max_nodes``).
+
+    Repeated measures of one architecture (other weights, the same call
+    again) skip the min cut and the path compilation; very large networks
+    are not kept (their plans take hundreds of MiB).
+    """
+
+    def __init__(self, maxsize: int = 32, max_nodes: int = 100_000):
+        from collections import OrderedDict
+
+        self._d: OrderedDict = OrderedDict()
+        self.maxsize, self.max_nodes = maxsize, max_nodes
+
+    def get(self, st: Structure, extra=()):
+        """The cached value for ``st`` (and ``extra``), or ``None``."""
+        if st.n_nodes > self.max_nodes:
+            return None
+        key = (structure_key(st), extra)
+        hit = self._d.get(key)
+        if hit is not None:
+            self._d.move_to_end(key)
+        return hit
+
+    def put(self, st: Structure, value, extra=()):
+        """Cache ``value`` for ``st`` (and ``extra``)."""
+        if st.n_nodes > self.max_nodes:
+            return
+        self._d[(structure_key(st), extra)] = value
+        if len(self._d) > self.maxsize:
+            self._d.popitem(last=False)
+
+    def clear(self):
+        """Forget everything."""
+        self._d.clear()
 
 
 def _is_copy_tensor(t) -> bool:
@@ -106,18 +173,28 @@ def build_structure(tn, A) -> Structure:
     opens = set(a_inds) | set(b_inds)
     rename, dropped = _copy_tensor_merges(tn, opens)
     arrays, inputs, tids = [], [], []
+    size: dict = {}
+    holders: dict = {}
     for tid, t in tn.tensor_map.items():
+        data = t.data
+        inds = t.inds
+        if rename:
+            inds = tuple([rename.get(ix, ix) for ix in inds])
+        # shapes read once per tensor (dropped COPY tensors too: their legs' sizes)
+        size.update(zip(inds, data.shape if hasattr(data, "shape") else t.shape))
         if tid in dropped:
             continue
-        arrays.append(t.data)
-        inputs.append(tuple(rename.get(ix, ix) for ix in t.inds))
+        node = len(arrays)
+        arrays.append(data)
+        inputs.append(inds)
         tids.append(tid)
-    size = {}
-    for t in tn.tensor_map.values():  # shapes read once per tensor, not per index
-        data = t.data
-        shape = data.shape if hasattr(data, "shape") else t.shape
-        for ix, d in zip(t.inds, shape):
-            size[rename.get(ix, ix)] = int(d)
+        for ix in inds:
+            h = holders.get(ix)
+            if h is None:
+                holders[ix] = [node]
+            else:
+                h.append(node)
+    size = {ix: int(d) for ix, d in size.items()}
     # distinct dtypes first: str(dtype) per array costs more than the rest at N = 4096
     dtypes = {np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype for a in arrays}
     try:
@@ -129,15 +206,11 @@ def build_structure(tn, A) -> Structure:
     for ix in a_inds + b_inds:
         node = len(arrays)
         arrays.append(None)  # identity, made lazily by whoever contracts
-        inputs.append((row_label(ix), ix))
-        size[row_label(ix)] = size[ix]
+        row = row_label(ix)
+        inputs.append((row, ix))
+        size[row] = size[ix]
+        holders[ix].append(node)  # the row label is on this terminal only: not listed
         (a_terms if ix in a_set else b_terms).append(node)
-    holders: dict = {}
-    for node, term in enumerate(inputs):
-        for ix in term:
-            if isinstance(ix, tuple) and len(ix) == 2 and ix[0] == "open":
-                continue
-            holders.setdefault(ix, []).append(node)
     return Structure(
         arrays=arrays,
         inputs=inputs,

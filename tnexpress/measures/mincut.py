@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from .._gc import no_gc
-from ..engine.structure import Structure
+from ..engine.structure import Structure, StructureCache
 
 __all__ = ("MinCut", "min_cut", "min_cut_of", "min_cut_structure")
 
@@ -228,6 +228,9 @@ def _reaches_target(T, head, cap, adj) -> bytearray:
     return mark
 
 
+_CUTS = StructureCache()
+
+
 @no_gc
 def min_cut_structure(st: Structure) -> tuple[frozenset, tuple]:
     """Min cut of a prepared :class:`Structure`: (nodes on side A, cut labels).
@@ -235,7 +238,18 @@ def min_cut_structure(st: Structure) -> tuple[frozenset, tuple]:
     Side A is the largest source side among minimum cuts (the nodes that cannot
     reach the sink in the residual network of a maximum flow; the same set for
     every maximum flow, so it does not depend on the max-flow algorithm).
+    Cached by :func:`~tnexpress.engine.structure.structure_key`: the cut
+    depends on the shape of the network, not on its weights.
     """
+    hit = _CUTS.get(st)
+    if hit is not None:
+        return hit
+    res = _min_cut_structure(st)
+    _CUTS.put(st, res)
+    return res
+
+
+def _min_cut_structure(st: Structure) -> tuple[frozenset, tuple]:
     S, T, head, cap, adj = _flow_arrays(st)
     _max_flow(S, T, head, cap, adj)
     mark = _reaches_target(T, head, cap, adj)

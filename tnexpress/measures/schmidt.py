@@ -34,7 +34,7 @@ import numpy as np
 from .._gc import no_gc
 from ..engine.executor import FloatArith, compile_path, execute, identity_like, qr_r, run_path
 from ..engine.paths import check_size, contraction_tree
-from ..engine.structure import Structure
+from ..engine.structure import Structure, StructureCache
 from ..engine.treepath import tree_path
 
 __all__ = (
@@ -163,11 +163,14 @@ def _side_terms(st: Structure, nodes):
     return kept, inputs, rows
 
 
+_PLANS = StructureCache(maxsize=64)
+
+
 def _side_plan(st: Structure, nodes, cut, optimize):
-    """Nodes and compiled plan of one side (cached on the structure)."""
-    cache = st.__dict__.setdefault("_plans", {})
-    key = (tuple(cut), frozenset(nodes), optimize if isinstance(optimize, str | None) else None)
-    hit = cache.get(key) if isinstance(optimize, str | None) else None
+    """Nodes and compiled plan of one side (cached by the structure's shape)."""
+    cacheable = isinstance(optimize, str | None)
+    key = (tuple(cut), frozenset(nodes), optimize)
+    hit = _PLANS.get(st, key) if cacheable else None
     if hit is not None:
         return hit
     nodes, inputs, rows = _side_terms(st, nodes)
@@ -179,7 +182,8 @@ def _side_plan(st: Structure, nodes, cut, optimize):
         tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
         path = contraction_tree(tree_inputs, cut, st.size, optimize=optimize).get_ssa_path()
     plan = compile_path(inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows, ssa=True)
-    cache[key] = (nodes, plan)
+    if cacheable:
+        _PLANS.put(st, (nodes, plan), key)
     return nodes, plan
 
 

@@ -121,7 +121,7 @@ def fast_network(triples) -> qtn.TensorNetwork:
     Fills quimb's maps (``tensor_map``, ``tag_map``, ``ind_map``, inner and
     outer index sets) in one pass instead of one ``add_tensor`` per tensor
     (measured 4x faster at 65,536 tensors); the result is the same network
-    (``tests/test_nets.py`` compares every map). Falls back to quimb's own
+    (``tests/test_executor.py`` compares every map). Falls back to quimb's own
     constructor if its internals ever change.
     """
     if not _FAST_OK:
