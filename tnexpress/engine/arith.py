@@ -177,6 +177,7 @@ class FloatArith:
         self.log2 = 0.0
         self._since = 0
         self._interval = 1
+        self._qr: dict = {}  # template -> (geqrf, tril mask)
         arrays = list(arrays)
         self.numpy = all(isinstance(a, np.ndarray) for a in arrays)
         if self.numpy:
@@ -276,7 +277,10 @@ class FloatArith:
             m = c.reshape(d_r, d_o)
         else:
             m = c.reshape(d_o, d_r).T  # column-major (d_r, d_o): LAPACK works in place
-        geqrf = _geqrf(m.dtype.char)
+        fns = self._qr.get(st)
+        if fns is None:
+            fns = self._qr[st] = (_geqrf(m.dtype.char), _tril(d_o, m.dtype))
+        geqrf, tril = fns
         if geqrf is None:  # pragma: no cover
             r = self._t(np.linalg.qr(m, mode="r"))
             return r.T.reshape(st.out_shape)
@@ -288,7 +292,7 @@ class FloatArith:
         if info:  # pragma: no cover
             raise np.linalg.LinAlgError(f"geqrf failed (info={info})")
         # R^T, lower triangular, row-major: labels (*others, new row)
-        rt = self._t(qr.T[:, :d_o] * _tril(d_o, qr.dtype))
+        rt = self._t(qr.T[:, :d_o] * tril)
         return rt.reshape(st.out_shape)
 
     def _compress_ar(self, c, st, comp):

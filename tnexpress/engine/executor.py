@@ -336,9 +336,8 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
             len(bi),
             tuple(map(labels.index, bi)) if len(loc) != len(ai) + len(bi) else None,
             tuple(map(labels.index, ai)) if len(set(ai)) != len(ai) else None,
-            tuple([cnt[x] > 0 or x in out_set for x in labels]),
-            tuple([x in rows for x in labels]) if rows else None,
-            tuple([size[x] for x in labels]),
+            # per label: (kept, row, size)
+            tuple([(cnt[x] > 0 or x in out_set, x in rows, size[x]) for x in labels]),
         )
         st = templates.get(key)
         if st is None:
@@ -351,7 +350,8 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
         for x in out:
             cnt[x] = cnt.get(x, 0) + 1
         terms.append(out)
-    in_shapes = [tuple(size[x] for x in t) for t in inputs]
+    get = size.__getitem__
+    in_shapes = [tuple(map(get, t)) for t in inputs]
     final = terms[root] if root is not None else ()
     return Plan((I, J, T), in_shapes, final, tuple(size[x] for x in final), len(inputs))
 
@@ -361,9 +361,9 @@ def _template(ai, bi, unary, labels, key):
     pos = {x: k for k, x in enumerate(labels)}
     ai = tuple(pos[x] for x in ai)
     bi = tuple(pos[x] for x in bi)
-    keep = {k for k, f in enumerate(key[5]) if f}
-    rows = {k for k, f in enumerate(key[6]) if f} if key[6] else set()
-    size = dict(enumerate(key[7]))
+    keep = {k for k, f in enumerate(key[5]) if f[0]}
+    rows = {k for k, f in enumerate(key[5]) if f[1]}
+    size = {k: f[2] for k, f in enumerate(key[5])}
 
     def new_label():
         return -1
