@@ -142,13 +142,17 @@ def _flow_arrays(st: Structure):
         arc(S, node, inf, 0)
     for node in st.b_terminals:
         arc(node, T, inf, 0)
+    push_h, push_c = head.extend, cap.extend
     for ix, holders in edges:
-        k = len(holders)
         c = caps[size[ix]]
-        if k == 2:
+        if len(holders) == 2:
             u, v = holders
-            if u != v:
-                arc(u, v, c, c)
+            if u != v:  # arc() inlined: this loop runs once per index (2^20 of them)
+                e = len(head)
+                push_h((v, u))
+                push_c((c, c))
+                adj[u].append(e)
+                adj[v].append(e + 1)
         else:
             hin = len(adj)
             adj.append([])
@@ -253,15 +257,15 @@ def _min_cut_structure(st: Structure) -> tuple[frozenset, tuple]:
     S, T, head, cap, adj = _flow_arrays(st)
     _max_flow(S, T, head, cap, adj)
     mark = _reaches_target(T, head, cap, adj)
-    side_a = frozenset(n for n in range(st.n_nodes) if not mark[n])
-    cut = tuple(
-        ix
-        for ix, holders in st.holders.items()
-        if len(holders) >= 2
-        and any(h in side_a for h in holders)
-        and any(h not in side_a for h in holders)
-    )
-    return side_a, cut
+    side_a = frozenset([n for n in range(st.n_nodes) if not mark[n]])
+    cut = []
+    for ix, holders in st.holders.items():
+        if len(holders) == 2:
+            if mark[holders[0]] != mark[holders[1]]:
+                cut.append(ix)
+        elif len(holders) > 2 and len({mark[h] for h in holders}) == 2:
+            cut.append(ix)
+    return side_a, tuple(cut)
 
 
 def min_cut(tn, A) -> MinCut:

@@ -140,26 +140,32 @@ def _side_terms(st: Structure, nodes):
     the same side, that tensor takes ``row`` in place of ``k`` and the terminal
     is dropped: the same network with one pairwise step fewer per open leg.
     """
+    node_set = nodes if isinstance(nodes, frozenset | set) else set(nodes)
     nodes = sorted(nodes)
-    node_set = set(nodes)
     n_tensors = len(st.tids)
     rename: dict = {}
     kept, rows = [], []
+    holders, st_inputs = st.holders, st.inputs
     for n in nodes:
         if n >= n_tensors:
-            row, k = st.inputs[n]
+            row, k = st_inputs[n]
             rows.append(row)
-            h = st.holders.get(k, ())
+            h = holders.get(k, ())
             if len(h) == 2:
                 other = h[1] if h[0] == n else h[0]
                 if other != n and other < n_tensors and other in node_set:
-                    rename.setdefault(other, {})[k] = row
+                    r = rename.get(other)
+                    if r is None:
+                        rename[other] = {k: row}
+                    else:
+                        r[k] = row
                     continue
         kept.append(n)
-    inputs = [
-        tuple(rename[n].get(i, i) for i in st.inputs[n]) if n in rename else st.inputs[n]
-        for n in kept
-    ]
+    inputs = []
+    for n in kept:
+        r = rename.get(n)
+        t = st_inputs[n]
+        inputs.append(t if r is None else tuple([r.get(i, i) for i in t]))
     return kept, inputs, rows
 
 
