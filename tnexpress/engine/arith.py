@@ -185,6 +185,8 @@ class FloatArith:
             if self.track is not None:
                 for a in arrays:
                     self.track(int(a.size))
+            else:
+                self.pair = self._pair_np  # the hot path: no branches it does not need
             self.ops = None
         else:
             like = next((a for a in arrays if not isinstance(a, np.ndarray)), None)
@@ -252,6 +254,20 @@ class FloatArith:
         a, b = rs(a, st.ma), rs(b, st.mb)
         c = mm(tr(a, (1, 0)) if st.ta else a, tr(b, (1, 0)) if st.tb else b)
         return self._post(c, st)
+
+    def _pair_np(self, a, b, st):
+        if st.generic or st.sa or st.sb or st.pa is not None or st.pb is not None:
+            return FloatArith.pair(self, a, b, st)
+        a = a.reshape(st.ma)
+        b = b.reshape(st.mb)
+        c = (a.T if st.ta else a) @ (b.T if st.tb else b)
+        comp = st.comp
+        c = c.reshape(st.out_shape) if comp is None else self._compress_np(c, st, comp)
+        if self.rescale:
+            self._since += 1
+            if self._strict or self._since >= self._interval:
+                c = self._scale(c)
+        return c
 
     def _post(self, c, st, inplace=True):
         comp = st.comp

@@ -68,7 +68,6 @@ def tree_path(inputs, output=(), *, ignore=()):
     root = next((t for t, term in enumerate(inputs) if any(x in out_set for x in term)), 0)
     # iterative DFS over tensors; a label node is entered from one holder
     seen = bytearray(n)
-    used: set = set()  # labels already crossed
     order = []  # (tensor, parent tensor) in DFS preorder
     for start in [root, *range(n)]:
         if seen[start]:
@@ -79,10 +78,9 @@ def tree_path(inputs, output=(), *, ignore=()):
             t, parent = stack.pop()
             order.append((t, parent))
             for x in inputs[t]:
-                h = holders.get(x)
-                if h is None or len(h) < 2 or x in used:
+                h = holders.pop(x, None)  # popped: each label is crossed once
+                if h is None or len(h) < 2:
                     continue
-                used.add(x)
                 for u in h:
                     if u == t:
                         continue
