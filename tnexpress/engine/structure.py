@@ -92,6 +92,7 @@ class StructureCache:
 
         self._d: OrderedDict = OrderedDict()
         self.maxsize, self.max_nodes = maxsize, max_nodes
+        self.hits = self.misses = 0
 
     def get(self, st: Structure, extra=()):
         """The cached value for ``st`` (and ``extra``), or ``None``."""
@@ -101,6 +102,9 @@ class StructureCache:
         hit = self._d.get(key)
         if hit is not None:
             self._d.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
         return hit
 
     def put(self, st: Structure, value, extra=()):
