@@ -194,3 +194,23 @@ def test_fast_network_equals_quimb_constructor():
         )
         a.retag_({"CONV" if "CONV" in a.tag_map else "CORE": "X"})  # owners wired
         assert "X" in a.tag_map
+
+
+def test_shape_pass_guards_the_budget_before_allocating():
+    from tnexpress.engine.budget import BudgetError, set_memory_budget
+    from tnexpress.engine.executor import run_path
+
+    a, b = np.ones((100, 1)), np.ones((1, 100))  # inputs of 100 entries, outer product 10^4
+    inputs, size = [("i", "j"), ("j", "k")], {"i": 100, "j": 1, "k": 100}
+    set_memory_budget(8 * 5000)
+    try:
+        with pytest.raises(BudgetError, match="largest intermediate"):
+            run_path([a, b], inputs, ("i", "k"), [(0, 1)], size)
+        # a side factor with the same guard: tt's cut method at a tiny budget
+        set_memory_budget(8 * 10)
+        with pytest.raises(BudgetError, match="cut method"):
+            tx.schmidt_values(tx.nets.tt(8, 2, 4, seed=0), range(4), method="cut")
+    finally:
+        set_memory_budget(None)
+    c, ix, l2 = run_path([a, b], inputs, ("i", "k"), [(0, 1)], size)
+    np.testing.assert_allclose(c * 2.0**l2, a @ b)

@@ -462,10 +462,21 @@ def contract_pair(a, ai, b, bi, out):
 
 
 def run_path(arrays, inputs, output, path, size, *, rows=(), rescale=True):
-    """Compile and run a linear (or ssa) ``path`` in float arithmetic.
+    """Compile and run a linear ``path`` in float arithmetic, after the shape pass.
 
     Returns ``(array, labels, log2 factor)`` as :func:`execute`; compressed row
-    labels are tuples ``("row", n)``. Kept for callers of the former executor.
+    labels are tuples ``("row", n)``. Raises
+    :class:`~tnexpress.engine.budget.BudgetError` before allocating if the
+    largest allocation exceeds the memory budget.
     """
+    from .budget import check_size
+
     plan = compile_path(inputs, output, path, size, rows=rows)
+    itemsize = max([getattr(getattr(a, "dtype", None), "itemsize", 8) for a in arrays] or [8])
+    check_size(
+        plan.peak_entries(),
+        itemsize,
+        what="the largest intermediate of the contraction",
+        instead="slice it (tnexpress.engine.contract_network) or reduce the network",
+    )
     return execute(plan, arrays, FloatArith(rescale=rescale))
