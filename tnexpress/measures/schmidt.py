@@ -34,7 +34,7 @@ import numpy as np
 from ..engine.executor import identity_like, qr_r, run_path
 from ..engine.paths import check_size, contraction_tree
 from ..engine.plan import peak_entries
-from ..engine.structure import Structure
+from ..engine.structure import Structure, row_label
 
 __all__ = (
     "schmidt_values",
@@ -209,8 +209,8 @@ def schmidt_spectrum(tn, A, *, method: str = "auto", optimize=None) -> SchmidtSp
 def spectrum_of(st: Structure, method: str, optimize, cut_of) -> SchmidtSpectrum:
     """The spectrum of a prepared structure; ``cut_of()`` gives ``(side_a, cut)`` (cached)."""
     _check_method(method)
-    dim_a = math.prod(st.size[i] for i in st.a_inds)
-    dim_b = math.prod(st.size[i] for i in st.b_inds)
+    dim_a = math.prod(st.size[row_label(i)] for i in st.a_inds)
+    dim_b = math.prod(st.size[row_label(i)] for i in st.b_inds)
     dense_entries = dim_a * dim_b  # exact int: 2^4096 does not fit a float
     if method == "auto" and dense_entries <= _DENSE_TINY:
         method = "dense"
@@ -229,7 +229,12 @@ def spectrum_of(st: Structure, method: str, optimize, cut_of) -> SchmidtSpectrum
 
 
 def _dense_spectrum(st: Structure, dim_a, dim_b, optimize) -> SchmidtSpectrum:
-    n = len(st.tids)
+    """Contract the whole network to the ``dim_a x dim_b`` matrix; numpy's SVD.
+
+    The output labels are the row labels of the terminals (folded into their
+    tensor where an open leg has a single holder), so open legs that share a
+    class (merged COPY tensors, hyper open indices) stay distinct axes.
+    """
     itemsize = np.dtype(st.dtype).itemsize
     check_size(
         dim_a * dim_b,
@@ -237,8 +242,8 @@ def _dense_spectrum(st: Structure, dim_a, dim_b, optimize) -> SchmidtSpectrum:
         what=f"the dense {dim_a} x {dim_b} matricization",
         instead="use method='cut' (min-cut factors, never the dense tensor)",
     )
-    inputs = st.inputs[:n]
-    output = tuple(st.a_inds) + tuple(st.b_inds)
+    nodes, inputs, _ = _side_terms(st, range(st.n_nodes))
+    output = tuple(row_label(i) for i in st.a_inds + st.b_inds)
     tree = contraction_tree(inputs, output, st.size, optimize=optimize)
     check_size(
         float(tree.max_size()),
@@ -246,7 +251,8 @@ def _dense_spectrum(st: Structure, dim_a, dim_b, optimize) -> SchmidtSpectrum:
         what="the largest intermediate of the dense contraction",
         instead="use method='cut'",
     )
-    a, ix, l2 = run_path(st.arrays[:n], inputs, output, tree.get_path(), st.size)
+    arrays = [_array(st, n) for n in nodes]
+    a, ix, l2 = run_path(arrays, inputs, output, tree.get_path(), st.size)
     perm = [ix.index(i) for i in output]
     mat = _to_numpy(ar.do("reshape", ar.do("transpose", a, perm), (dim_a, dim_b)))
     s = np.linalg.svd(mat, compute_uv=False)
