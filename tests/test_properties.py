@@ -111,6 +111,8 @@ def test_every_measure_against_dense(case):
     if rank is not None:
         for method in METHODS:
             assert tx.schmidt_rank(tn, A, method=method) == rank, method
+        if not any(np.iscomplexobj(t.data) for t in tn):  # exact arithmetic: real only
+            assert tx.schmidt_rank(tn, A, exact=True, seed=0) == rank
     for alpha in ALPHAS:
         want = _entropy_ref(ref, alpha)
         tol = 1e-3 if single else (1e-5 if alpha == 0.5 else 1e-7)
