@@ -187,7 +187,9 @@ def sides(draw, tn):
 
 def dense_matrix(tn, a_inds, b_inds) -> np.ndarray:
     """The matricization by quimb's own contraction of a plain copy of ``tn``."""
-    plain = qtn.TensorNetwork([t.copy() for t in tn])
+    # contracted in double precision whatever the network's dtype (a float32
+    # network's reference is its exact value, not another float32 computation)
+    plain = qtn.TensorNetwork([t.copy().astype(np.result_type(t.dtype, np.float64)) for t in tn])
     out = plain.contract(output_inds=(*a_inds, *b_inds), optimize="greedy")
     if not isinstance(out, qtn.Tensor):
         out = qtn.Tensor(np.asarray(out), inds=())

@@ -250,3 +250,43 @@ def test_numerical_rank_threshold_per_dtype(case):
     for method in METHODS:
         assert tx.schmidt_rank(tn, ["x"], method=method) == r, method
     assert tx.min_cut(tn, ["x"]).weight >= r
+
+
+def _edge_cases():
+    rng = np.random.default_rng(0)
+
+    def t(shape, inds, dtype="float64"):
+        return qtn.Tensor(rng.standard_normal(shape).astype(dtype), inds=inds)
+
+    yield (
+        "scalar",
+        qtn.TensorNetwork([qtn.Tensor(np.array(-3.0), ()), t((2, 3), ("a", "b"))]),
+        ["a"],
+    )
+    yield "product", qtn.TensorNetwork([t((2, 3), ("a", "b")), t((2, 2), ("c", "d"))]), ["a", "c"]
+    yield (
+        "dim1-legs",
+        qtn.TensorNetwork([t((1, 3, 2), ("a", "b", "x")), t((2, 1), ("x", "d"))]),
+        [
+            "a",
+            "d",
+        ],
+    )
+    yield "all-dim1", qtn.TensorNetwork([t((1, 1), ("a", "b"))]), ["a"]
+    mps = qtn.MPS_rand_state(6, 3, dtype="complex64", seed=2)
+    yield "complex64", mps, [0, 1, 2]
+    shared = qtn.TensorNetwork(
+        [t((2, 2, 3), ("k0", "k1", "h")), t((2, 3), ("k0", "h")), t((2, 3), ("k2", "h"))]
+    ).view_as(qtn.TensorNetworkGenVector, site_ind_id="k{}", site_tag_id="I{}", sites=range(3))
+    yield "hyper-open", shared, [0]
+
+
+@pytest.mark.parametrize("name,tn,A", list(_edge_cases()), ids=[c[0] for c in _edge_cases()])
+def test_edge_cases_against_dense(name, tn, A):
+    a, b = resolve_side(tn, A)
+    ref = dense_reference(tn, a, b)
+    atol = tolerance(tn) if name != "complex64" else 2e-4
+    for method in METHODS:
+        _assert_spectra_close(tx.schmidt_values(tn, A, method=method), ref, atol)
+        assert tx.schmidt_rank(tn, A, method=method) == _clear_rank(ref, name == "complex64")
+    assert tx.min_cut(tn, A).weight >= _clear_rank(ref, name == "complex64")
