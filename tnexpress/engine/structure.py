@@ -146,6 +146,22 @@ def build_structure(tn, A) -> Structure:
     tensors take the name of their class (:func:`_copy_tensor_merges`). Each
     open index ``k`` gets a terminal with labels ``(row_label(k), class(k))``:
     row labels are distinct even when several open legs share one class.
+
+    Examples
+    --------
+    GHZ on 6 qubits from ``from_dense``: cores 1, 2, 3 are COPY tensors with an
+    open leg each (core 4 carries a sign); they merge into one class holding
+    ``k1, k2, k3``, each still its own output.
+
+    >>> import numpy as np
+    >>> import quimb.tensor as qtn
+    >>> v = np.zeros(2**6)
+    >>> v[0] = v[-1] = 2**-0.5
+    >>> st = build_structure(qtn.MatrixProductState.from_dense(v, [2] * 6), [0, 1, 2])
+    >>> len(st.tids), [st.inputs[n][0] for n in st.a_terminals]
+    (3, [('open', 'k0'), ('open', 'k1'), ('open', 'k2')])
+    >>> len({st.inputs[n][1] for n in st.a_terminals + st.b_terminals})
+    4
     """
     tn = check_network(tn)
     a_inds, b_inds = resolve_side(tn, A)

@@ -311,6 +311,21 @@ def schmidt_values(tn, A, *, method: str = "auto", optimize=None) -> np.ndarray:
     numpy.ndarray
         Descending, ``sum(s**2) == 1``; length ``min`` of the two sides of the
         matrix the SVD was taken of (trailing values may be numerically zero).
+
+    Examples
+    --------
+    GHZ from ``from_dense``: its cores are COPY tensors, each with an open leg.
+
+    >>> import numpy as np
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> v = np.zeros(2**6)
+    >>> v[0] = v[-1] = 2**-0.5
+    >>> ghz = qtn.MatrixProductState.from_dense(v, [2] * 6)
+    >>> tx.schmidt_values(ghz, [0, 1, 2]).round(4)
+    array([0.7071, 0.7071])
+    >>> tx.schmidt_values(ghz, [0, 1, 2], method="dense")[:3].round(4)
+    array([0.7071, 0.7071, 0.    ])
     """
     return schmidt_spectrum(tn, A, method=method, optimize=optimize).values
 
