@@ -116,9 +116,12 @@ def random_networks(
             perm = draw(st.permutations(range(len(ix))))
             ix = tuple(ix[p] for p in perm)
             shape = tuple(size[i] for i in ix)
-            left = rng.standard_normal((math.prod(shape[:k]), 1))
-            right = rng.standard_normal((1, math.prod(shape[k:])))
-            data = (left @ right).reshape(shape)
+            # small integers: the product is exact, so the stored tensor is
+            # exactly rank 1 (exact-arithmetic ranks see the same); positive
+            # entries, one overall sign: two such never cancel to zero
+            left = rng.integers(1, 4, (math.prod(shape[:k]), 1)).astype(float)
+            right = rng.integers(1, 4, (1, math.prod(shape[k:]))).astype(float)
+            data = rng.choice([-1.0, 1.0]) * (left @ right).reshape(shape)
             if dtype == "complex128":
                 data = data * (1 + 1j * rng.standard_normal())
         tensors.append(qtn.Tensor(np.asarray(data, dtype=dtype), inds=ix, tags={f"T{u}"}))

@@ -290,3 +290,19 @@ def test_edge_cases_against_dense(name, tn, A):
         _assert_spectra_close(tx.schmidt_values(tn, A, method=method), ref, atol)
         assert tx.schmidt_rank(tn, A, method=method) == _clear_rank(ref, name == "complex64")
     assert tx.min_cut(tn, A).weight >= _clear_rank(ref, name == "complex64")
+
+
+def test_zero_network_is_refused_with_a_clear_error():
+    # two exactly cancelling tensors: the network's tensor is 0
+    tn = qtn.TensorNetwork(
+        [
+            qtn.Tensor(np.array([[1.0, 1.0], [2.0, 2.0]]), ("k0", "x")),
+            qtn.Tensor(np.array([[1.0, 3.0], [-1.0, -3.0]]), ("x", "k1")),
+        ]
+    )
+    np.testing.assert_array_equal(dense_matrix(tn, ["k0"], ["k1"]), 0)
+    for method in METHODS:
+        with pytest.raises(ValueError, match="contracts to zero"):
+            tx.schmidt_values(tn, ["k0"], method=method)
+        assert tx.schmidt_rank(tn, ["k0"], method=method) == 0
+    assert tx.log2_norm(tn) == -math.inf
