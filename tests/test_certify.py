@@ -13,8 +13,9 @@ from tnexpress.nets._common import WeightDrawer, as_gen_vector
 def test_ht16_odd_even_is_256():
     c = tx.certify("ht", "odd-even", N=16, M=2, ranks=(2, 2, 2, 2), seed=0)
     assert (c.lower, c.upper, c.proven) == (256, 256, True)
-    assert 0 <= c.failure_probability < 1e-3
-    assert len(c.primes) == 2 and all(p > 2**24 for p in c.primes)
+    # full rank 256 at the first 62-bit prime: exact for certain, no second prime drawn
+    assert c.failure_probability == 0.0
+    assert len(c.primes) == 1 and all(2**61 < p < 2**62 for p in c.primes)
 
 
 def test_tt12_equal_cores_odd_even_is_729():
