@@ -362,7 +362,8 @@ def mulmod(x, y, p: int) -> np.ndarray:
     For :math:`p < 2^{31}` the product fits int64. Otherwise
     :math:`y = y_0 + y_1 2^{21} + y_2 2^{42}` and Horner's rule
     :math:`((x y_2) 2^{21} + x y_1) 2^{21} + x y_0`, every step a product by a
-    factor below :math:`2^{22}` reduced exactly (float64 quotient, int64 remainder).
+    factor below :math:`2^{22}` reduced exactly (float64 quotient, int64 remainder;
+    measured faster than one ``np.longdouble`` quotient).
 
     Examples
     --------
@@ -429,6 +430,8 @@ def matmul_mod_p(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
         return out
     if nl == 1:
         return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64) % p
+    if K == 1:  # outer / Hadamard products (hyper-indices): elementwise
+        return mulmod(a, b[..., :1, :], p)
     da, db = _digits(a, nl, limb), _digits(b, nl, limb)
     sq = [np.matmul(da[i], db[i]).astype(np.int64) for i in range(nl)]  # |.| <= 2^53
     C = [None] * (2 * nl - 1)
