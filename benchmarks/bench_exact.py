@@ -109,17 +109,19 @@ def best(fn, repeat):
 
 
 def run(widths, repeat, nets):
+    """Time every net at every width; ``repeat=None``: best of 3 up to W=1024, else 1."""
     rows = []
     for W in widths:
+        rep = repeat or (3 if W <= 1024 else 1)
         rng = np.random.default_rng(W)
         mat = rng.standard_normal((W, W))
-        t_svd, _ = best(lambda: np.linalg.svd(mat, compute_uv=False), repeat)
+        t_svd, _ = best(lambda: np.linalg.svd(mat, compute_uv=False), rep)
         for name in nets:
             net, A = NETS[name](W)
             cut = tx.min_cut(net, A).weight
-            t_float, r_float = best(lambda: tx.schmidt_rank(net, A), repeat)
+            t_float, r_float = best(lambda: tx.schmidt_rank(net, A), rep)
             times, split = [], None
-            for _ in range(max(1, repeat)):
+            for _ in range(max(1, rep)):
                 with Timers() as tm:
                     t0 = time.perf_counter()
                     res = tx.bipartition(net, A).exact_rank(seed=0)
@@ -183,12 +185,12 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=None)
     args = ap.parse_args(argv)
     widths = args.widths or ([256, 512] if args.quick else [1024, 4096])
-    repeat = args.repeat or (3 if max(widths) <= 1024 else 1)
+    repeat = args.repeat
     meta = dict(
         command="python benchmarks/bench_exact.py " + " ".join(argv or sys.argv[1:]),
         machine=f"{platform.machine()} {os.cpu_count()} cores, python {platform.python_version()}",
         blas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
-        repeat=repeat,
+        repeat=repeat or "3 (W <= 1024) / 1",
     )
     rows = run(widths, repeat, args.nets)
     out = Path(args.out)
