@@ -16,7 +16,8 @@ run:
 - ``float``: ``tx.schmidt_rank(net, A)``, tnexpress's float route;
 
 and prints the ratios ``exact / svd`` (the goal of issue 9: <= 3) and
-``exact / float``. The exact call's time is split into residues, the modular
+``exact / float``; with ``--old DIR`` also the exact route of another checkout
+(e.g. ``git archive main | tar -x -C DIR``), in a subprocess. The exact call's time is split into residues, the modular
 contraction of the sides and the FLINT ranks (timers around those functions).
 
 Networks: ``mps`` (random Gaussian MPS, bond ``W`` in the middle, bonds capped
@@ -108,7 +109,35 @@ def best(fn, repeat):
     return min(times), out
 
 
-def run(widths, repeat, nets):
+_OLD = """
+import sys, time
+sys.path[:0] = [{old!r}, {here!r}]
+import bench_exact as b
+import tnexpress as tx
+net, A = b.NETS[{name!r}]({W})
+times = []
+for _ in range({rep}):
+    t0 = time.perf_counter()
+    r = tx.schmidt_rank(net, A, exact=True, seed=0)
+    times.append(time.perf_counter() - t0)
+print(min(times), r)
+"""
+
+
+def time_old(old, name, W, rep):
+    """Best time of ``tx.schmidt_rank(exact=True)`` from another checkout, in a subprocess."""
+    import subprocess
+
+    code = _OLD.format(old=str(old), here=str(Path(__file__).parent), name=name, W=W, rep=rep)
+    env = {**os.environ, "PYTHONPATH": str(old)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    t, r = out.stdout.split()
+    return float(t), int(r)
+
+
+def run(widths, repeat, nets, old=None):
     """Time every net at every width; ``repeat=None``: best of 3 up to W=1024, else 1."""
     rows = []
     for W in widths:
@@ -129,6 +158,9 @@ def run(widths, repeat, nets):
                 if split is None or times[-1] == min(times):
                     split = dict(tm.t)
             t_exact = min(times)
+            t_old = r_old = None
+            if old is not None:
+                t_old, r_old = time_old(old, name, W, rep)
             row = dict(
                 net=name,
                 W=W,
@@ -143,13 +175,17 @@ def run(widths, repeat, nets):
                 exact_over_svd=t_exact / t_svd,
                 exact_over_float=t_exact / t_float,
                 **{f"t_{k}": v for k, v in split.items()},
+                t_old=t_old,
+                old_rank=r_old,
+                old_over_svd=None if t_old is None else t_old / t_svd,
             )
             rows.append(row)
             print(
                 f"{name:4s} W={W:5d} rank exact {res.rank} float {r_float} | svd {t_svd:.2f}s "
                 f"float {t_float:.2f}s exact {t_exact:.2f}s (residues {split['residues']:.2f} "
                 f"contract {split['contract']:.2f} rank {split['rank']:.2f}) | "
-                f"exact/svd {t_exact / t_svd:.2f}  exact/float {t_exact / t_float:.2f}",
+                f"exact/svd {t_exact / t_svd:.2f}  exact/float {t_exact / t_float:.2f}"
+                + ("" if t_old is None else f"  | old {t_old:.2f}s old/svd {t_old / t_svd:.2f}"),
                 flush=True,
             )
     return rows
@@ -163,15 +199,20 @@ def markdown(rows, meta):
         f"{meta['blas_threads']}; best of {meta['repeat']}.",
         "",
         "| net | W | rank exact / float | svd W x W (s) | float route (s) | exact (s) "
-        "| residues / contract / rank (s) | exact / svd | exact / float |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| residues / contract / rank (s) | exact / svd | exact / float | old exact (s) "
+        "| old / svd |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         out.append(
             f"| {r['net']} | {r['W']} | {r['exact_rank']} / {r['float_rank']} | {r['t_svd']:.2f} "
             f"| {r['t_float']:.2f} | {r['t_exact']:.2f} | {r['t_residues']:.2f} / "
             f"{r['t_contract']:.2f} / {r['t_rank']:.2f} | **{r['exact_over_svd']:.2f}** "
-            f"| {r['exact_over_float']:.2f} |"
+            f"| {r['exact_over_float']:.2f} | "
+            + ("-" if r["t_old"] is None else f"{r['t_old']:.2f}")
+            + " | "
+            + ("-" if r["t_old"] is None else f"{r['old_over_svd']:.2f}")
+            + " |"
         )
     return "\n".join(out) + "\n"
 
@@ -183,6 +224,9 @@ def main(argv=None):
     ap.add_argument("--widths", type=int, nargs="+", default=None)
     ap.add_argument("--nets", nargs="+", default=list(NETS), choices=list(NETS))
     ap.add_argument("--repeat", type=int, default=None)
+    ap.add_argument(
+        "--old", default=None, help="another checkout (e.g. `git archive main`) to time too"
+    )
     args = ap.parse_args(argv)
     widths = args.widths or ([256, 512] if args.quick else [1024, 4096])
     repeat = args.repeat
@@ -192,7 +236,7 @@ def main(argv=None):
         blas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
         repeat=repeat or "3 (W <= 1024) / 1",
     )
-    rows = run(widths, repeat, args.nets)
+    rows = run(widths, repeat, args.nets, args.old)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_exact.json").write_text(json.dumps(dict(meta=meta, rows=rows), indent=2))
