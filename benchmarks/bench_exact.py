@@ -191,6 +191,22 @@ def run(widths, repeat, nets, old=None):
     return rows
 
 
+def failure_bounds(widths, nets):
+    """Per-prime failure bound of each net at 26 and 62 bits (from its Hadamard minor bound)."""
+    for W in widths:
+        for name in nets:
+            net, A = NETS[name](W)
+            L = tx.bipartition(net, A).exact_rank(seed=0).log2_minor_bound
+            per = {
+                b: min(1.0, math.floor(L / (b - 1)) / ex.prime_count_lower_bound(b))
+                for b in (26, 62)
+            }
+            print(
+                f"{name} W={W}: log2 minor bound {L:.4g}; per-prime failure bound "
+                f"26-bit {per[26]:.3g}, 62-bit {per[62]:.3g}"
+            )
+
+
 def markdown(rows, meta):
     out = [
         "# Exact Schmidt rank (mod 62-bit primes, FLINT) vs float SVD",
@@ -227,8 +243,11 @@ def main(argv=None):
     ap.add_argument(
         "--old", default=None, help="another checkout (e.g. `git archive main`) to time too"
     )
+    ap.add_argument("--bounds-only", action="store_true", help="print failure bounds, no timing")
     args = ap.parse_args(argv)
     widths = args.widths or ([256, 512] if args.quick else [1024, 4096])
+    if args.bounds_only:
+        return failure_bounds(widths, args.nets)
     repeat = args.repeat
     meta = dict(
         command="python benchmarks/bench_exact.py " + " ".join(argv or sys.argv[1:]),
