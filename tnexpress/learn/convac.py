@@ -149,7 +149,7 @@ class ConvAC(TNClassifier):
         shared: bool = False,
         seed=None,
         feature: str = "trig",
-        noise: float = 1.0,
+        noise: float = 0.3,
     ):
         super().__init__()
         self.input_shape = _shape(shape)

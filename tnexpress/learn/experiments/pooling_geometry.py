@@ -18,9 +18,9 @@ from ._common import claim_better, n_seeds, register, train_record
 from .channel_order import block
 
 CONFIG = {
-    "smoke": {"size": 8, "n_train": 100, "n_test": 50, "ranks": 2, "epochs": 1},
-    "quick": {"size": 16, "n_train": 2000, "n_test": 500, "ranks": 4, "epochs": 10},
-    "full": {"size": 16, "n_train": 6000, "n_test": 2000, "ranks": 8, "epochs": 20},
+    "smoke": {"size": 8, "n_train": 60, "n_test": 30, "ranks": 2, "epochs": 1},
+    "quick": {"size": 16, "n_train": 1500, "n_test": 500, "ranks": 4, "epochs": 12},
+    "full": {"size": 16, "n_train": 6000, "n_test": 2000, "ranks": 8, "epochs": 30},
 }
 SEEDS = {"smoke": 1, "quick": 2, "full": 3}
 TASKS = ("closedness", "symmetry")
@@ -45,7 +45,8 @@ def pooling_geometry(*, mode: str, seeds=None, progress: bool = False) -> dict:
             data = load(task, seed=seed, size=S, n_train=cfg["n_train"], n_test=cfg["n_test"])
             for name in MODELS:
                 model = ConvAC((S, S), cfg["ranks"], 2, pooling=name, seed=seed)
-                kw = {"epochs": cfg["epochs"], "lr": 3e-3, "batch_size": 32, "schedule": "cosine"}
+                kw = {"epochs": cfg["epochs"], "lr": 3e-2, "batch_size": 32, "schedule": "cosine",
+                      "logit_scale": 20.0}
                 results.append(
                     train_record("convac", name, task, seed, model, data, kw, parts, progress)
                 )

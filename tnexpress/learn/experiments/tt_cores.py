@@ -16,9 +16,9 @@ from ..ttnet import TTNet
 from ._common import claim_better, mean_acc, n_seeds, register, train_record
 
 CONFIG = {
-    "smoke": {"rank": {"distinct": 4, "equal": 4}, "epochs": 2, "n_train": 200, "n_test": 100},
-    "quick": {"rank": {"distinct": 16, "equal": 32}, "epochs": 25, "n_train": None, "n_test": None},
-    "full": {"rank": {"distinct": 24, "equal": 48}, "epochs": 60, "n_train": None, "n_test": None},
+    "smoke": {"rank": {"distinct": 3, "equal": 3}, "epochs": 1, "n_train": 100, "n_test": 50},
+    "quick": {"rank": {"distinct": 16, "equal": 16}, "epochs": 25, "n_train": None, "n_test": None},
+    "full": {"rank": {"distinct": 24, "equal": 32}, "epochs": 60, "n_train": None, "n_test": None},
 }
 SEEDS = {"smoke": 1, "quick": 1, "full": 3}
 GOALS = {"distinct": 0.95, "equal": 0.90}
