@@ -47,15 +47,20 @@ def entanglement(model, partitions: dict, *, labels=None, max_cut: int = MAX_CUT
     return ent, bits
 
 
-def train_record(variant, name, task, seed, model, data, fit_kw, partitions, progress):
-    """Fit ``model`` on ``data`` and return the result record of the JSON."""
+def train_record(
+    variant, name, task, seed, model, data, fit_kw, partitions, progress, *, mode="quick"
+):
+    """Fit ``model`` on ``data`` and return the result record of the JSON.
+
+    Smoke mode measures the class-0 network only (seconds); the others average all classes.
+    """
     from ..train import accuracy, fit
 
     torch.manual_seed(seed)
     hist = fit(model, data.X_train, data.y_train, seed=seed, progress=progress, **fit_kw)
     ent, bits = {}, {}
     if partitions and hasattr(model, "to_tn"):
-        ent, bits = entanglement(model, partitions)
+        ent, bits = entanglement(model, partitions, labels=[0] if mode == "smoke" else None)
     return {
         "variant": variant,
         "model": name,

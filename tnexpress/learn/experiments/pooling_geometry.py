@@ -48,7 +48,7 @@ def pooling_geometry(*, mode: str, seeds=None, progress: bool = False) -> dict:
                 kw = {"epochs": cfg["epochs"], "lr": 3e-2, "batch_size": 32, "schedule": "cosine",
                       "logit_scale": 20.0}
                 results.append(
-                    train_record("convac", name, task, seed, model, data, kw, parts, progress)
+                    train_record("convac", name, task, seed, model, data, kw, parts, progress, mode=mode)
                 )
     claims = [
         claim_better(results, "convac", "closedness", "contiguous", "mirror"),

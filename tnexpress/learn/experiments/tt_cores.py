@@ -43,7 +43,7 @@ def tt_cores(*, mode: str, seeds=None, progress: bool = False) -> dict:
             )
             fit_kw = {"epochs": cfg["epochs"], "lr": 3e-3, "batch_size": 32, "schedule": "cosine"}
             results.append(
-                train_record("tt", name, "digits", seed, model, data, fit_kw, parts, progress)
+                train_record("tt", name, "digits", seed, model, data, fit_kw, parts, progress, mode=mode)
             )
     claims = [claim_better(results, "tt", "digits", "distinct", "equal")]
     for name, goal in GOALS.items():
