@@ -33,7 +33,9 @@ MODELS = {
     "convac-1d-mirror": lambda: learn.ConvAC(16, 2, 3, pooling="mirror", shared=True, seed=1),
     "convac-2d": lambda: learn.ConvAC((4, 4), (3, 2), 3, seed=1),
     "convac-2d-mirror": lambda: learn.ConvAC((4, 8), (2, 3, 2), 3, pooling="mirror", seed=1),
-    "convac-tree": lambda: learn.ConvAC(9, 2, 2, pooling=((0, 4, 8), (1, 3, 5), (2, 6, 7)), seed=0),
+    "convac-tree": lambda: learn.ConvAC(
+        9, 2, 2, pooling=((0, 4, 8), (1, 3, 5), (2, 6, 7)), seed=0
+    ),
 }
 
 
@@ -73,9 +75,10 @@ def test_to_tn_tags_match_builders():
     ref = tx.nets.ht2d(4, 4, 2, (2, 2), seed=0)
     assert ac.tags == ref.tags
     assert {t.shape for t in ac} == {t.shape for t in ref}
-    assert tx.min_cut(ac, P.left_right_2d(4, 4)).weight == tx.min_cut(
-        ref, P.left_right_2d(4, 4)
-    ).weight
+    assert (
+        tx.min_cut(ac, P.left_right_2d(4, 4)).weight
+        == tx.min_cut(ref, P.left_right_2d(4, 4)).weight
+    )
     tt = learn.TTNet(6, 3, 2, equal_cores=True, seed=0).to_tn(1)
     ref = tx.nets.tt(6, 2, 3, equal_cores=True, seed=0)
     assert tt.tags == ref.tags and [t.inds for t in tt] == [t.inds for t in ref]
@@ -124,7 +127,14 @@ def test_short_fit_beats_chance_and_is_deterministic():
     for _ in range(2):
         model = learn.ConvAC((8, 8), 4, 3, seed=0)
         hist = learn.fit(
-            model, X, y, epochs=4, lr=3e-2, logit_scale=20.0, batch_size=16, seed=0,
+            model,
+            X,
+            y,
+            epochs=4,
+            lr=3e-2,
+            logit_scale=20.0,
+            batch_size=16,
+            seed=0,
             progress=False,
         )
         runs.append((hist["loss"], learn.accuracy(model, Xt, yt)))
@@ -198,7 +208,7 @@ def test_import_without_torch():
         "    print('ERR', e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert 'ERR' in out.stdout and 'pip install "tnexpress[learn]"' in out.stdout
+    assert "ERR" in out.stdout and 'pip install "tnexpress[learn]"' in out.stdout
 
 
 # --------------------------------------------------------------------------- data
@@ -241,8 +251,16 @@ def test_experiment_smoke_json(name, capsys):
     assert main(["experiment", name, "--smoke", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["experiment"] == name and out["quick"] is True
-    keys = {"variant", "model", "task", "seed", "params", "train_accuracy", "test_accuracy",
-            "entanglement"}
+    keys = {
+        "variant",
+        "model",
+        "task",
+        "seed",
+        "params",
+        "train_accuracy",
+        "test_accuracy",
+        "entanglement",
+    }
     assert out["results"] and all(keys <= set(r) for r in out["results"])
     for r in out["results"]:
         assert r["variant"] in ("convac", "convnet", "tt")
@@ -259,3 +277,59 @@ def test_experiment_cli_errors(capsys):
 
     assert main(["experiment", "nope"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- gradients of measures
+@pytest.mark.parametrize("method", ["cut", "dense"])
+@pytest.mark.parametrize("kind", ["tt", "convac"])
+def test_measures_carry_gradients(kind, method):
+    if kind == "tt":
+        model, A = learn.TTNet(8, 3, 2, seed=0), [0, 1, 2]
+    else:
+        model, A = learn.ConvAC((4, 4), (2, 2), 2, seed=0), P.left_right_2d(4, 4)
+    params = list(model.parameters())
+
+    def measure():
+        tn = model.to_tn(1, like="torch")
+        return tx.entropy(tn, A, 1, method=method) + tx.entropy(tn, A, 2, method=method)
+
+    val = measure()
+    s = tx.schmidt_values(model.to_tn(1, like="torch"), A, method=method)
+    assert isinstance(val, torch.Tensor) and val.requires_grad and s.requires_grad
+    ref_s = tx.schmidt_values(model.to_tn(1), A, method=method)
+    np.testing.assert_allclose(s.detach().numpy(), ref_s, atol=1e-12)
+    ref = tx.entropy(model.to_tn(1), A, 1) + tx.entropy(model.to_tn(1), A, 2)
+    assert val.item() == pytest.approx(ref, abs=1e-10)
+    grads = torch.autograd.grad(val, params)
+    rng = np.random.default_rng(0)
+    for p, g in zip(params, grads):
+        idx = tuple(int(rng.integers(n)) for n in p.shape)
+        h = 1e-6
+        with torch.no_grad():
+            p[idx] += h
+            up = float(measure())  # no grad recorded here: the numpy path
+            p[idx] -= 2 * h
+            down = float(measure())
+            p[idx] += h
+        assert (up - down) / (2 * h) == pytest.approx(float(g[idx]), abs=1e-5)
+
+
+def test_entanglement_regularized_fit_lowers_entropy():
+    data = learn.datasets.load("digits").subset(150, 50)
+    A = P.left_right(64)
+    ents = {}
+    for weight in (0.0, 1.0):
+        model = learn.TTNet(64, 4, 10, seed=0, input_shape=(8, 8))
+        learn.fit(
+            model,
+            data.X_train,
+            data.y_train,
+            epochs=2,
+            lr=5e-3,
+            seed=0,
+            progress=False,
+            regularizer=learn.entanglement_penalty(A, labels=[0, 1]),
+            reg_weight=weight,
+        )
+        ents[weight] = np.mean([tx.entropy(model.to_tn(y), A) for y in (0, 1)])
+    assert ents[1.0] < ents[0.0]

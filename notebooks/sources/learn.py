@@ -18,7 +18,8 @@ from tnexpress.learn.cli import markdown
 from tnexpress.learn.experiments import run_experiment
 
 NAME = {name!r}
-RESULTS = Path("results") / f"{{NAME}}.json"   # written by: tnexpress experiment NAME --quick --out results
+# written by: tnexpress experiment NAME --quick --out notebooks/results
+RESULTS = Path("results") / f"{{NAME}}.json"
 SMOKE = os.environ.get("TNEXPRESS_SMOKE") == "1" or not RESULTS.exists()
 out = run_experiment(NAME, mode="smoke") if SMOKE else json.loads(RESULTS.read_text())
 FIG = Path("figures")
@@ -75,7 +76,8 @@ for c in out["claims"]:
             mean = np.mean([r["test_accuracy"] for r in res if r["variant"] == c["variant"]
                             and r["model"] == m and r["task"] == task])
             assert abs(mean - v) < 1e-3
-    print(("HOLDS   " if c["holds"] else "FAILS   ") + f"[{c['variant']}] {c['claim']}: {c['values']}")
+    verdict = "HOLDS" if c["holds"] else "FAILS"
+    print(f"{verdict:6} [{c['variant']}] {c['claim']}: {c['values']}")
 """
 
 

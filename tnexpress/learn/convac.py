@@ -170,7 +170,9 @@ class ConvAC(TNClassifier):
         if isinstance(ranks, numbers.Integral) and not isinstance(ranks, bool):
             ranks = (int(ranks),) * L
         if isinstance(ranks, str) or not isinstance(ranks, Sequence) or len(ranks) != L:
-            raise ValueError(f"ranks must be an int or {L} ints (one per pooling level), got {ranks!r}")
+            raise ValueError(
+                f"ranks must be an int or {L} ints (one per pooling level), got {ranks!r}"
+            )
         self.ranks = tuple(check_int(f"ranks[{i}]", r) for i, r in enumerate(ranks))
         self.feature = feature
         self.feature_fn = feature_map(feature, M)
@@ -179,7 +181,7 @@ class ConvAC(TNClassifier):
         dt = torch.float64
         self.convs = torch.nn.ParameterList()
         n, d = N, M
-        for l, (k, r) in enumerate(zip(arities, self.ranks)):
+        for k, r in zip(arities, self.ranks):
             shape_l = (d, r) if shared else (n, d, r)
             w = 1.0 / d + noise * torch.randn(*shape_l, generator=g, dtype=dt) / d**0.5
             self.convs.append(torch.nn.Parameter(w))
@@ -190,20 +192,18 @@ class ConvAC(TNClassifier):
     def _levels(self, F):
         """Yield ``(x, log_scale)`` after each pooling level (``x``: batch x nodes x r)."""
         x = F[:, self.order]
-        log_scale = torch.zeros(F.shape[0], dtype=F.dtype)
         for k, w in zip(self.arities, self.convs):
             eq = "bnd,de->bne" if self.shared else "bnd,nde->bne"
             y = torch.einsum(eq, x, w)
             y = y.reshape(y.shape[0], y.shape[1] // k, k, y.shape[2]).prod(2)
             x, logs = normalize_(y, (2,))
-            log_scale = log_scale + logs
             yield x, logs
 
     def _log_scores(self, F):
         log_scale = torch.zeros(F.shape[0], dtype=F.dtype)
         x = None
-        for x, logs in self._levels(F):
-            log_scale = log_scale + logs
+        for x_l, logs in self._levels(F):
+            x, log_scale = x_l, log_scale + logs
         return x[:, 0] @ self.out, log_scale
 
     @torch.no_grad()
@@ -218,7 +218,9 @@ class ConvAC(TNClassifier):
         n = self.n_inputs
         for l, k in enumerate(self.arities):
             # recompute with the levels below already rescaled
-            for j, (_, logs) in enumerate(self._levels(F)):
+            logs = None
+            for j, (_, logs_j) in enumerate(self._levels(F)):
+                logs = logs_j
                 if j == l:
                     break
             n //= k
@@ -246,7 +248,10 @@ class ConvAC(TNClassifier):
             for c in range(n):
                 arr = data if self.shared else ex(w[c], like)
                 if l == 0:
-                    inds, tags = (f"k{order[c]}", f"h0_{c // k}"), ("CONV", "L0", SITE_TAG.format(order[c]))
+                    inds, tags = (
+                        (f"k{order[c]}", f"h0_{c // k}"),
+                        ("CONV", "L0", SITE_TAG.format(order[c])),
+                    )
                 else:
                     inds, tags = (f"h{l - 1}_{c}", f"h{l}_{c // k}"), ("CONV", f"L{l}")
                 ts.append(qtn.Tensor(arr, inds=inds, tags=tags))

@@ -3,7 +3,10 @@ r"""The ReLU / max-pooling ConvNet of the channel-order experiment (Levine et al
 A ``3 x 3`` shared convolution (the representation layer, ``rep_channels`` outputs, stride 1,
 zero padding), then hidden layers ``l = 0 .. L-1`` of
 
-.. math::  x \mapsto \mathrm{maxpool}_{2 \times 2}\big(\mathrm{ReLU}(\mathrm{conv}_{1 \times 1}(x))\big)
+.. math::
+
+    x \mapsto \mathrm{maxpool}_{2 \times 2}
+        \big(\mathrm{ReLU}(\mathrm{conv}_{1 \times 1}(x))\big)
 
 with ``channels[l]`` outputs, down to a single location, and a dense layer to the classes.
 With the representation size ``c_rep = 10`` and ``Y = 10`` the 1x1 convs and the dense layer
@@ -72,7 +75,10 @@ class ConvNet(torch.nn.Module):
         super().__init__()
         if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
             raise ValueError(f"shape must be a pair (H, W), got {shape!r}")
-        H, W = (check_int("shape[0]", shape[0], minimum=2), check_int("shape[1]", shape[1], minimum=2))
+        H, W = (
+            check_int("shape[0]", shape[0], minimum=2),
+            check_int("shape[1]", shape[1], minimum=2),
+        )
         L = round(math.log2(H))
         if H != W or 2**L != H:
             raise ValueError(f"shape must be square with a power-of-2 side, got {shape!r}")
@@ -91,8 +97,11 @@ class ConvNet(torch.nn.Module):
             self.rep = torch.nn.Conv2d(1, self.M, 3, padding=1, dtype=torch.float64)
             layers, d = [], self.M
             for c in channels:
-                layers += [torch.nn.Conv2d(d, c, 1, dtype=torch.float64), torch.nn.ReLU(),
-                           torch.nn.MaxPool2d(2)]
+                layers += [
+                    torch.nn.Conv2d(d, c, 1, dtype=torch.float64),
+                    torch.nn.ReLU(),
+                    torch.nn.MaxPool2d(2),
+                ]
                 d = c
             self.hidden = torch.nn.Sequential(*layers)
             self.head = torch.nn.Linear(d, self.n_classes, dtype=torch.float64)

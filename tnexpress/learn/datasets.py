@@ -73,8 +73,9 @@ def _digits_split():
 
     d = load_digits()
     X = d.images.astype(np.float64) / 16.0
-    return train_test_split(X, d.target.astype(np.int64), test_size=0.25, stratify=d.target,
-                            random_state=0)
+    return train_test_split(
+        X, d.target.astype(np.int64), test_size=0.25, stratify=d.target, random_state=0
+    )
 
 
 def _digits(seed=None):
@@ -96,8 +97,13 @@ def _mnist1d(seed=None):
     Xtr, Xte = np.asarray(data["x"], np.float64), np.asarray(data["x_test"], np.float64)
     lo, hi = Xtr.min(), Xtr.max()
     Xtr, Xte = (Xtr - lo) / (hi - lo), np.clip((Xte - lo) / (hi - lo), 0, 1)
-    return Xtr, np.asarray(data["y"], np.int64), Xte, np.asarray(data["y_test"], np.int64), {
-        "source": "mnist1d.data.make_dataset(get_dataset_args())", "seed": args.seed}
+    return (
+        Xtr,
+        np.asarray(data["y"], np.int64),
+        Xte,
+        np.asarray(data["y_test"], np.int64),
+        {"source": "mnist1d.data.make_dataset(get_dataset_args())", "seed": args.seed},
+    )
 
 
 def _place(digits, labels, n, canvas, scale, rng):

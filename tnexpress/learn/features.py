@@ -1,4 +1,4 @@
-r"""Representation functions ``f_theta: R -> R^M`` applied to every input position, and input checks.
+r"""Representation functions ``f_theta: R -> R^M`` of every input position; input checks.
 
 Feature maps (``x`` is a pixel or sample value, expected in ``[0, 1]``):
 
@@ -80,7 +80,9 @@ def as_tensor(X, *, dtype=torch.float64, name: str = "X") -> torch.Tensor:
             raise TypeError(f"{name} must be a numeric array, got {type(X).__name__}") from None
         t = torch.tensor(arr, dtype=dtype)
     if t.ndim < 2:
-        raise ValueError(f"{name} must have a batch axis: shape (batch, ...), got {tuple(t.shape)}")
+        raise ValueError(
+            f"{name} must have a batch axis: shape (batch, ...), got {tuple(t.shape)}"
+        )
     if not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} contains NaN or inf values")
     return t

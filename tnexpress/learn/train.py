@@ -194,7 +194,9 @@ def accuracy(model, X, y, *, batch_size: int = 1024) -> float:
     yt = check_labels(y, model.n_classes, Xt.shape[0]).numpy()
     if Xt.shape[0] == 0:
         raise ValueError("X is empty")
-    pred = np.concatenate([model.predict(Xt[s : s + batch_size]) for s in range(0, len(Xt), batch_size)])
+    pred = np.concatenate(
+        [model.predict(Xt[s : s + batch_size]) for s in range(0, len(Xt), batch_size)]
+    )
     return float(np.mean(pred == yt))
 
 

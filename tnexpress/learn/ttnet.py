@@ -161,7 +161,7 @@ class TTNet(TNClassifier):
 
     # ------------------------------------------------------------------ export
     def to_tn(self, label=None, *, like: str = "numpy") -> qtn.TensorNetworkGenVector:
-        """The tensor train of class ``label`` (legs ``k{i}``, bonds ``b{i}``, tags as ``nets.tt``).
+        """The tensor train of class ``label``: legs ``k{i}``, bonds ``b{i}``, tags as ``nets.tt``.
 
         Parameters
         ----------
@@ -175,7 +175,9 @@ class TTNet(TNClassifier):
         label = self._check_label(label)
         N = self.n_inputs
         ex = self._export
-        ts = [qtn.Tensor(ex(self.first, like), inds=("k0", "b0"), tags=("CORE", SITE_TAG.format(0)))]
+        ts = [
+            qtn.Tensor(ex(self.first, like), inds=("k0", "b0"), tags=("CORE", SITE_TAG.format(0)))
+        ]
         shared = ex(self.inner, like) if self.equal_cores else None
         for i in range(1, N - 1):
             data = shared if self.equal_cores else ex(self.inner[i - 1], like)

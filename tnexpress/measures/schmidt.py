@@ -75,7 +75,16 @@ class SchmidtSpectrum:
 
     @property
     def values(self) -> np.ndarray:
-        """Normalized Schmidt values (``sum s^2 = 1``), descending."""
+        """Normalized Schmidt values (``sum s^2 = 1``), descending.
+
+        A backend array (e.g. torch, carrying gradients) when the network's arrays require
+        gradients; numpy otherwise.
+        """
+        if not isinstance(self.mantissa, np.ndarray):
+            tot = ar.do("sqrt", ar.do("sum", self.mantissa**2))
+            if not math.isfinite(float(ar.to_numpy(tot))) or float(ar.to_numpy(tot)) == 0.0:
+                raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
+            return self.mantissa / tot
         tot = math.sqrt(float(np.sum(self.mantissa.astype(np.float64) ** 2)))
         if tot == 0.0 or not math.isfinite(tot):
             raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
@@ -83,16 +92,27 @@ class SchmidtSpectrum:
 
     def rank(self, rtol: float | None = None) -> int:
         """Numerical rank: values above ``rtol * s_max`` (default :func:`default_rtol`)."""
-        s = self.mantissa
+        s = _to_numpy(self.mantissa)
         if s.size == 0 or s[0] == 0:
             return 0
         tol = default_rtol(self.shape, s.dtype) if rtol is None else rtol
         return int(np.count_nonzero(s > tol * s[0]))
 
     def entropy(self, alpha: float = 1) -> float:
-        """Renyi-``alpha`` entropy in bits (see :func:`entropy`; ``alpha`` unchecked here)."""
+        """Renyi-``alpha`` entropy in bits (see :func:`entropy`; ``alpha`` unchecked here).
+
+        A backend scalar carrying gradients when the spectrum does (``alpha > 0``).
+        """
         if alpha == 0:
             return math.log2(self.rank())
+        if not isinstance(self.mantissa, np.ndarray):
+            p = self.values**2
+            p = p[p > 0]
+            if alpha == 1:
+                return -ar.do("sum", p * ar.do("log2", p))
+            if math.isinf(alpha):
+                return -ar.do("log2", ar.do("max", p))
+            return ar.do("log2", ar.do("sum", p**alpha)) / (1 - alpha)
         p = self.values.astype(np.float64) ** 2
         p = p[p > 0]
         if alpha == 1:
@@ -129,6 +149,22 @@ def _rows(st: Structure, nodes) -> list:
 
 def _to_numpy(x) -> np.ndarray:
     return np.asarray(ar.to_numpy(x))
+
+
+def _needs_grad(x) -> bool:
+    """True for a backend array that records gradients (torch ``requires_grad``)."""
+    return bool(getattr(x, "requires_grad", False))
+
+
+def _singular_values(m):
+    """Singular values of ``m``: the backend's (differentiable) when it records gradients.
+
+    Otherwise numpy's, as before; so measures of a torch network that requires grad carry
+    the gradient.
+    """
+    if _needs_grad(m):
+        return ar.do("linalg.svdvals", m)
+    return np.linalg.svd(_to_numpy(m), compute_uv=False)
 
 
 def _side_terms(st: Structure, nodes):
@@ -222,9 +258,12 @@ def spectrum_of(st: Structure, method: str, optimize, cut_of) -> SchmidtSpectrum
     side_b = [n for n in range(st.n_nodes) if n not in side_a]
     fx, lx = _side_factor(st, side_a, cut, optimize)
     fy, ly = _side_factor(st, side_b, cut, optimize)
-    m = _to_numpy(fx) @ _to_numpy(fy).T
-    s = np.linalg.svd(m, compute_uv=False)
-    return SchmidtSpectrum(s, lx + ly, "cut", W, m.shape)
+    if _needs_grad(fx) or _needs_grad(fy):
+        m = fx @ ar.do("transpose", fy)
+    else:
+        m = _to_numpy(fx) @ _to_numpy(fy).T
+    s = _singular_values(m)
+    return SchmidtSpectrum(s, lx + ly, "cut", W, tuple(m.shape))
 
 
 def _side_dense(st: Structure, nodes, cut, optimize):
@@ -287,9 +326,12 @@ def _dense_spectrum(st: Structure, dim_a, dim_b, optimize, cut_of) -> SchmidtSpe
     y = ar.do(
         "reshape", ar.do("transpose", y, [yi.index(i) for i in list(cut) + rows_b]), (W, dim_b)
     )
-    mat = _to_numpy(x) @ _to_numpy(y)
-    s = np.linalg.svd(mat, compute_uv=False)
-    return SchmidtSpectrum(s, lx + ly, "dense", None, mat.shape)
+    if _needs_grad(x) or _needs_grad(y):
+        mat = x @ y
+    else:
+        mat = _to_numpy(x) @ _to_numpy(y)
+    s = _singular_values(mat)
+    return SchmidtSpectrum(s, lx + ly, "dense", None, tuple(mat.shape))
 
 
 def schmidt_values(tn, A, *, method: str = "auto", optimize=None) -> np.ndarray:

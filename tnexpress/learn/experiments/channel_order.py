@@ -63,15 +63,24 @@ def channel_order(*, mode: str, seeds=None, progress: bool = False) -> dict:
                 net = ConvNet((C, C), channel_schedule(name, cfg["r_net"], L), 10, seed=seed)
                 kw = {"epochs": cfg["epochs"], "lr": 1e-2, "batch_size": 32, "schedule": "cosine"}
                 results.append(
-                    train_record("convnet", name, task, seed, net, data, kw, None, progress, mode=mode)
+                    train_record(
+                        "convnet", name, task, seed, net, data, kw, None, progress, mode=mode
+                    )
                 )
                 ac = ConvAC(
                     (C, C), channel_schedule(name, cfg["r_ac"], L), 10, shared=True, seed=seed
                 )
-                kw = {"epochs": cfg["epochs"], "lr": 3e-2, "batch_size": 32, "schedule": "cosine",
-                      "logit_scale": 20.0}
+                kw = {
+                    "epochs": cfg["epochs"],
+                    "lr": 3e-2,
+                    "batch_size": 32,
+                    "schedule": "cosine",
+                    "logit_scale": 20.0,
+                }
                 results.append(
-                    train_record("convac", name, task, seed, ac, data, kw, parts, progress, mode=mode)
+                    train_record(
+                        "convac", name, task, seed, ac, data, kw, parts, progress, mode=mode
+                    )
                 )
     claims = [
         claim_better(results, v, task, better, worse)

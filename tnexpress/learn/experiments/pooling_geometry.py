@@ -45,10 +45,17 @@ def pooling_geometry(*, mode: str, seeds=None, progress: bool = False) -> dict:
             data = load(task, seed=seed, size=S, n_train=cfg["n_train"], n_test=cfg["n_test"])
             for name in MODELS:
                 model = ConvAC((S, S), cfg["ranks"], 2, pooling=name, seed=seed)
-                kw = {"epochs": cfg["epochs"], "lr": 3e-2, "batch_size": 32, "schedule": "cosine",
-                      "logit_scale": 20.0}
+                kw = {
+                    "epochs": cfg["epochs"],
+                    "lr": 3e-2,
+                    "batch_size": 32,
+                    "schedule": "cosine",
+                    "logit_scale": 20.0,
+                }
                 results.append(
-                    train_record("convac", name, task, seed, model, data, kw, parts, progress, mode=mode)
+                    train_record(
+                        "convac", name, task, seed, model, data, kw, parts, progress, mode=mode
+                    )
                 )
     claims = [
         claim_better(results, "convac", "closedness", "contiguous", "mirror"),

@@ -17,7 +17,12 @@ from ._common import claim_better, mean_acc, n_seeds, register, train_record
 
 CONFIG = {
     "smoke": {"rank": {"distinct": 3, "equal": 3}, "epochs": 1, "n_train": 100, "n_test": 50},
-    "quick": {"rank": {"distinct": 16, "equal": 16}, "epochs": 25, "n_train": None, "n_test": None},
+    "quick": {
+        "rank": {"distinct": 16, "equal": 16},
+        "epochs": 25,
+        "n_train": None,
+        "n_test": None,
+    },
     "full": {"rank": {"distinct": 24, "equal": 32}, "epochs": 60, "n_train": None, "n_test": None},
 }
 SEEDS = {"smoke": 1, "quick": 1, "full": 3}
@@ -43,7 +48,9 @@ def tt_cores(*, mode: str, seeds=None, progress: bool = False) -> dict:
             )
             fit_kw = {"epochs": cfg["epochs"], "lr": 3e-3, "batch_size": 32, "schedule": "cosine"}
             results.append(
-                train_record("tt", name, "digits", seed, model, data, fit_kw, parts, progress, mode=mode)
+                train_record(
+                    "tt", name, "digits", seed, model, data, fit_kw, parts, progress, mode=mode
+                )
             )
     claims = [claim_better(results, "tt", "digits", "distinct", "equal")]
     for name, goal in GOALS.items():
