@@ -333,3 +333,24 @@ def test_entanglement_regularized_fit_lowers_entropy():
         )
         ents[weight] = np.mean([tx.entropy(model.to_tn(y), A) for y in (0, 1)])
     assert ents[1.0] < ents[0.0]
+
+
+@pytest.mark.parametrize("kind", ["tt", "convac"])
+def test_geometric_measure_carries_gradient(kind):
+    model = learn.TTNet(6, 2, 2, seed=0) if kind == "tt" else learn.ConvAC(8, 2, 2, seed=1)
+    p = list(model.parameters())[1]
+    val = tx.geometric_measure(model.to_tn(1, like="torch"), seed=0)
+    assert isinstance(val, torch.Tensor) and val.requires_grad
+    assert val.item() == pytest.approx(tx.geometric_measure(model.to_tn(1), seed=0), abs=1e-9)
+    (g,) = torch.autograd.grad(val, p)
+    rng = np.random.default_rng(1)
+    for _ in range(2):
+        idx = tuple(int(rng.integers(n)) for n in p.shape)
+        h = 1e-6
+        with torch.no_grad():
+            p[idx] += h
+            up = tx.geometric_measure(model.to_tn(1), seed=0)
+            p[idx] -= 2 * h
+            down = tx.geometric_measure(model.to_tn(1), seed=0)
+            p[idx] += h
+        assert (up - down) / (2 * h) == pytest.approx(float(g[idx]), abs=1e-5)
