@@ -27,7 +27,8 @@ def test_committed_notebooks_match_the_builder():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes(path, tmp_path):
+def test_notebook_executes(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("TNEXPRESS_SMOKE", "1")  # learning notebooks: smoke-size experiments
     work = tmp_path / path.name
     shutil.copy(path, work)
     (tmp_path / "figures").mkdir()

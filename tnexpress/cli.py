@@ -1,4 +1,4 @@
-"""The ``tnexpress`` command line: ``atlas``, ``measure``, ``certify``, ``bench``.
+"""The ``tnexpress`` command line: ``atlas``, ``measure``, ``certify``, ``bench``, ``experiment``.
 
 Bad input exits with status 2 and one line on stderr (no traceback).
 """
@@ -143,19 +143,32 @@ def _cmd_bench(argv):
     return subprocess.call(cmd)
 
 
+def _cmd_experiment(argv):
+    try:  # torch is imported only by this subcommand
+        from .learn import cli as learn_cli
+    except ImportError as e:
+        raise ValueError(str(e)) from None
+    p = _Parser(prog="tnexpress")
+    learn_cli.add_parser(p.add_subparsers(dest="command"))
+    return learn_cli.run(p.parse_args(["experiment", *argv]))
+
+
 _COMMANDS = {
     "atlas": _cmd_atlas,
     "measure": _cmd_measure,
     "certify": _cmd_certify,
     "bench": _cmd_bench,
+    "experiment": _cmd_experiment,
 }
 
 _USAGE = (
-    "usage: tnexpress {atlas,measure,certify,bench} ...\n"
+    "usage: tnexpress {atlas,measure,certify,bench,experiment} ...\n"
     "  atlas   [--out DIR] [--quick]          the main job: bounds and measures of every family\n"
     "  measure --arch NAME [family params] --partition NAME [--json]\n"
     "  certify --arch NAME [family params] --partition NAME\n"
     "  bench   [--quick] [--out DIR]          benchmarks (from a source checkout)\n"
+    "  experiment NAME [--quick] [--json] [--seeds K] [--out DIR]   learning experiments\n"
+    "          (tt-cores, channel-order, pooling-geometry; extra 'learn')\n"
 )
 
 

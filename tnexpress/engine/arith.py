@@ -355,7 +355,7 @@ class ModPArith:
     lenient = False
 
     def __init__(self, p: int):
-        from ..measures.exact import matmul_mod_p
+        from ..measures.modp import matmul_mod_p
 
         self.p = int(p)
         self._mm = matmul_mod_p

@@ -63,6 +63,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Literal
 
+import autoray as ar
 import numpy as np
 import quimb.tensor as qtn
 from cotengra.contract import einsum as _ctg_einsum
@@ -331,6 +332,39 @@ def _log_norm_squared(arrays, inputs, open_inds, size_dict, optimize):
 # --------------------------------------------------------------------------- public
 
 
+def _value_at(tn, open_inds, states, kind):
+    r"""The measure at the product state ``states``, computed in the network's backend.
+
+    At the maximizer :math:`\phi^*` the gradient of
+    :math:`\Lambda^2 = \max_\phi f(\phi, \psi)` with respect to the weights is
+    :math:`\partial_\psi f(\phi^*, \psi)` (envelope theorem), so evaluating
+    :math:`|\langle\phi^*|\psi\rangle|^2 / \langle\psi|\psi\rangle` with autoray on the
+    network's own arrays (e.g. torch tensors that require grad) gives the measure with its
+    exact gradient. Both contractions are plain (no rescaling): for networks of moderate size.
+    """
+    ket = tn.copy()
+    cplx = any(np.iscomplexobj(v) for v in states) or any(
+        "complex" in str(t.dtype) for t in ket.tensors
+    )
+    if cplx:
+        ket.apply_to_arrays(lambda x: ar.astype(x, "complex128"))
+    like = ket.tensors[0].data
+    open_set = set(open_inds)
+    ov = ket.copy()
+    for ix, v in zip(open_inds, states, strict=True):
+        vec = ar.do("asarray", np.conj(v) if cplx else np.real(v), like=like)
+        ov |= qtn.Tensor(vec, inds=(ix,))
+    o = ov.contract(output_inds=())
+    o2 = ar.do("real", o * ar.do("conj", o))
+    bra = ket.conj()
+    bra.reindex_({ix: f"{ix}__bra" for ix in list(bra.ind_map) if ix not in open_set})
+    n2 = ar.do("real", (ket | bra).contract(output_inds=()))
+    log_lam2 = ar.do("log", o2) - ar.do("log", n2)
+    if kind == "log":
+        return -log_lam2 / math.log(2.0)
+    return 1 - ar.do("exp", log_lam2)
+
+
 def geometric_measure(
     tn: qtn.TensorNetwork,
     *,
@@ -441,7 +475,8 @@ def geometric_measure(
         raise ValueError("tn has no open index, so it is a scalar, not a state with parties")
 
     tensors = list(tn.tensors)
-    arrays = [np.asarray(t.data) for t in tensors]
+    needs_grad = any(getattr(t.data, "requires_grad", False) for t in tensors)
+    arrays = [np.asarray(ar.to_numpy(t.data)) for t in tensors]
     inputs = [tuple(t.inds) for t in tensors]
     size_dict = {}
     for t in tensors:
@@ -512,13 +547,15 @@ def geometric_measure(
         value = -log_lam2 / math.log(2.0) + 0.0  # no -0.0
     else:
         value = -math.expm1(log_lam2)
-    if not return_state:
-        return float(value)
     if vecs is None:  # overlap zero from every start (measure zero); report run 0
         vecs = {n_psi + i: v for i, v in enumerate(initial(0))}
     states = [np.conj(vecs[n_psi + i]) for i in range(len(open_inds))]
+    if needs_grad:  # the network's backend, carrying the gradient
+        value = _value_at(tn, open_inds, states, kind)
+    if not return_state:
+        return value if needs_grad else float(value)
     return GeometricMeasure(
-        value=float(value),
+        value=value if needs_grad else float(value),
         overlap=math.exp(log_lam2),
         states=states,
         inds=tuple(open_inds),

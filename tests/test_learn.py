@@ -1,0 +1,356 @@
+"""tnexpress.learn: models are tensor networks, fits learn, data are offline, input is checked."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+import quimb.tensor as qtn  # noqa: E402
+
+import tnexpress as tx  # noqa: E402
+from tnexpress import learn  # noqa: E402
+from tnexpress import partitions as P  # noqa: E402
+
+
+def contract_with_features(tn, F):
+    """<A^y, f(x_1) x ... x f(x_N)> for one sample, by quimb (hyper-indices kept)."""
+    v = tn.copy()
+    for i in range(F.shape[0]):
+        v &= qtn.Tensor(F[i], inds=(f"k{i}",))
+    return float(v.contract(output_inds=()))
+
+
+MODELS = {
+    "tt-distinct": lambda: learn.TTNet(12, 3, 4, seed=1),
+    "tt-equal": lambda: learn.TTNet(12, 3, 4, equal_cores=True, seed=1),
+    "tt-poly-M3": lambda: learn.TTNet(5, 2, 3, M=3, feature="poly", seed=2),
+    "convac-1d": lambda: learn.ConvAC(16, (3, 2, 2, 2), 3, seed=1),
+    "convac-1d-mirror": lambda: learn.ConvAC(16, 2, 3, pooling="mirror", shared=True, seed=1),
+    "convac-2d": lambda: learn.ConvAC((4, 4), (3, 2), 3, seed=1),
+    "convac-2d-mirror": lambda: learn.ConvAC((4, 8), (2, 3, 2), 3, pooling="mirror", seed=1),
+    "convac-tree": lambda: learn.ConvAC(
+        9, 2, 2, pooling=((0, 4, 8), (1, 3, 5), (2, 6, 7)), seed=0
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("calibrated", [False, True])
+def test_to_tn_reproduces_scores(name, calibrated):
+    model = MODELS[name]()
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(3, *model.input_shape))
+    if calibrated:
+        model.calibrate(rng.uniform(size=(20, *model.input_shape)))
+    S = model.scores(X).detach().numpy()
+    F = model.features(X).detach().numpy()
+    assert F.shape == (3, model.n_inputs, model.M)
+    for y in range(model.n_classes):
+        tn = model.to_tn(y)
+        assert set(tn.outer_inds()) == {f"k{i}" for i in range(model.n_inputs)}
+        for b in range(3):
+            assert contract_with_features(tn, F[b]) == pytest.approx(S[b, y], rel=1e-9)
+
+
+def test_deep_2d_convac_scales_inside_network():
+    # uncalibrated, an 8x8 product of 64 factors is tiny; calibration moves the scale into
+    # the weights, and to_tn still reproduces the scores (now O(1)) to 1e-6
+    model = learn.ConvAC((8, 8), 4, 10, seed=0)
+    X = np.random.default_rng(1).uniform(size=(64, 8, 8))
+    before = model.scores(X).abs().max().item()
+    model.calibrate(X)
+    after = model.scores(X).detach().numpy()
+    assert before < 1e-4 < 0.01 < np.abs(after).max() < 100
+    F = model.features(X[:2]).detach().numpy()
+    assert contract_with_features(model.to_tn(7), F[1]) == pytest.approx(after[1, 7], rel=1e-6)
+
+
+def test_to_tn_tags_match_builders():
+    ac = learn.ConvAC((4, 4), (2, 2), 2, seed=0).to_tn(0)
+    ref = tx.nets.ht2d(4, 4, 2, (2, 2), seed=0)
+    assert ac.tags == ref.tags
+    assert {t.shape for t in ac} == {t.shape for t in ref}
+    assert (
+        tx.min_cut(ac, P.left_right_2d(4, 4)).weight
+        == tx.min_cut(ref, P.left_right_2d(4, 4)).weight
+    )
+    tt = learn.TTNet(6, 3, 2, equal_cores=True, seed=0).to_tn(1)
+    ref = tx.nets.tt(6, 2, 3, equal_cores=True, seed=0)
+    assert tt.tags == ref.tags and [t.inds for t in tt] == [t.inds for t in ref]
+    # equal cores: one array shared by the inner cores, as in nets.tt
+    assert tt.tensors[1].data is tt.tensors[2].data
+    # label=None keeps the class leg open
+    assert "y" in learn.TTNet(6, 3, 2, seed=0).to_tn().outer_inds()
+
+
+def test_to_tn_dense_matches_scores_on_grid():
+    # the dense coefficient tensor contracted with features = scores (numpy einsum reference)
+    model = learn.ConvAC(4, (2, 2), 2, seed=3)
+    X = np.random.default_rng(4).uniform(size=(5, 4))
+    F = model.features(X).detach().numpy()
+    dense = model.to_tn(1).to_dense([f"k{i}" for i in range(4)]).reshape(2, 2, 2, 2)
+    ref = np.einsum("abcd,na,nb,nc,nd->n", dense, F[:, 0], F[:, 1], F[:, 2], F[:, 3])
+    np.testing.assert_allclose(model.scores(X)[:, 1].detach().numpy(), ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["tt-distinct", "tt-equal", "convac-2d-mirror"])
+def test_score_gradients_match_finite_differences(name):
+    model = MODELS[name]()
+    X = torch.tensor(np.random.default_rng(0).uniform(size=(2, *model.input_shape)))
+    params = list(model.parameters())
+
+    def f(*ps):
+        for p, q in zip(params, ps):
+            p.data = q.detach()
+        saved = [p for p in params]
+        out = torch.func.functional_call(
+            model, {n: q for (n, _), q in zip(model.named_parameters(), ps)}, (X,)
+        )
+        del saved
+        return out
+
+    inputs = tuple(p.detach().clone().requires_grad_(True) for p in params)
+    assert torch.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-5)
+
+
+def test_short_fit_beats_chance_and_is_deterministic():
+    data = learn.datasets.load("digits")
+    keep = data.y_train < 3  # three classes: chance is 1/3
+    X, y = data.X_train[keep][:200], data.y_train[keep][:200]
+    Xt, yt = data.X_test[data.y_test < 3], data.y_test[data.y_test < 3]
+    runs = []
+    for _ in range(2):
+        model = learn.ConvAC((8, 8), 4, 3, seed=0)
+        hist = learn.fit(
+            model,
+            X,
+            y,
+            epochs=4,
+            lr=3e-2,
+            logit_scale=20.0,
+            batch_size=16,
+            seed=0,
+            progress=False,
+        )
+        runs.append((hist["loss"], learn.accuracy(model, Xt, yt)))
+    assert runs[0] == runs[1]
+    assert runs[0][1] > 0.8
+    assert len(runs[0][0]) == 4 and runs[0][0][-1] < runs[0][0][0]
+
+
+def test_measures_apply_to_trained_weights():
+    data = learn.datasets.load("symmetry", seed=0, size=8, n_train=200, n_test=50)
+    model = learn.ConvAC((8, 8), 2, 2, pooling="mirror", seed=0)
+    learn.fit(model, data.X_train, data.y_train, epochs=2, seed=0, progress=False)
+    tn = model.to_tn(1)
+    A = P.top_bottom(8, 8)
+    cut = tx.min_cut(tn, A)
+    rank = tx.schmidt_rank(tn, A)
+    assert 1 <= rank <= cut.weight
+    assert tx.schmidt_rank(tn, A, exact=True, seed=0) == rank
+    s = tx.schmidt_values(tn, A)
+    assert tx.entropy(tn, A) == pytest.approx(float(-(s**2 * np.log2(s**2 + 1e-300)).sum()))
+
+
+# --------------------------------------------------------------------------- bad input
+def test_bad_input_names_the_argument():
+    model = learn.TTNet(8, 2, 3, seed=0)
+    X = np.random.default_rng(0).uniform(size=(10, 8))
+    y = np.arange(10) % 3
+    with pytest.raises(ValueError, match=r"y holds labels in \[0, 3\].*n_classes=3"):
+        learn.fit(model, X, np.arange(10) % 4, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="y must have shape"):
+        learn.fit(model, X, y[:5], epochs=1, progress=False)
+    with pytest.raises(ValueError, match="n_inputs=8"):
+        learn.fit(model, X[:, :6], y, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="n_inputs=8"):
+        learn.accuracy(model, np.zeros((10, 9)), y)
+    Xn = X.copy()
+    Xn[3, 2] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN"):
+        learn.fit(model, Xn, y, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="X must have a batch axis"):
+        model.scores(np.zeros(8))
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        learn.fit(model, X, y, epochs=0, progress=False)
+    with pytest.raises(ValueError, match="label must be in"):
+        model.to_tn(3)
+    with pytest.raises(ValueError, match="feature must be one of"):
+        learn.TTNet(8, 2, 3, feature="rbf")
+    with pytest.raises(ValueError, match="ranks must be an int or 2 ints"):
+        learn.ConvAC((4, 4), (2, 2, 2), 2)
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        learn.ConvAC(8, 2, 2, pooling="spiral")
+    with pytest.raises(ValueError, match="n_inputs must be >= 2"):
+        learn.TTNet(1, 2, 2)
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        learn.datasets.load("cifar")
+    with pytest.raises(ValueError, match="channels has 2 entries"):
+        learn.ConvNet((8, 8), (2, 2), 10)
+    # inputs are not modified
+    X0 = X.copy()
+    learn.fit(model, X, y, epochs=1, progress=False, seed=0)
+    np.testing.assert_array_equal(X, X0)
+
+
+def test_import_without_torch():
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import tnexpress\n"
+        "try:\n"
+        "    import tnexpress.learn\n"
+        "except ImportError as e:\n"
+        "    print('ERR', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "ERR" in out.stdout and 'pip install "tnexpress[learn]"' in out.stdout
+
+
+# --------------------------------------------------------------------------- data
+def test_datasets_offline(monkeypatch):
+    import requests
+
+    def no_net(*a, **k):
+        raise AssertionError("network access")
+
+    monkeypatch.setattr(requests, "get", no_net)
+    d = learn.datasets.load("digits")
+    assert len(d.X_train) + len(d.X_test) == 1797 and d.shape == (8, 8)
+    assert 0.24 < len(d.X_test) / 1797 < 0.26
+    assert np.bincount(d.y_test).min() >= 0.9 * len(d.y_test) / 10
+    state = np.random.get_state()[1].copy()
+    m = learn.datasets.load("mnist1d")
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # global RNG restored
+    assert m.X_train.shape == (4000, 40) and m.X_test.shape == (1000, 40)
+    assert m.X_train.min() == 0 and m.X_train.max() == 1
+    for task, side in (("local", 8), ("global", 16)):
+        t = learn.datasets.load(task, seed=1, canvas=32, n_train=30, n_test=10)
+        assert t.shape == (32, 32)
+        for img in t.X_train:
+            ys, xs = np.nonzero(img)
+            assert np.ptp(ys) < side and np.ptp(xs) < side
+    s = learn.datasets.load("symmetry", seed=0, size=8, n_train=40, n_test=10)
+    sym = np.array([np.array_equal(x, x[:, ::-1]) for x in s.X_train])
+    assert sym[s.y_train == 1].all() and not sym[s.y_train == 0].all()
+    c = learn.datasets.load("closedness", seed=0, size=16, n_train=40, n_test=10)
+    assert set(np.unique(c.X_train)) <= {0.0, 1.0} and np.bincount(c.y_train).tolist() == [20, 20]
+    again = learn.datasets.load("closedness", seed=0, size=16, n_train=40, n_test=10)
+    np.testing.assert_array_equal(c.X_train, again.X_train)
+
+
+# --------------------------------------------------------------------------- experiments
+@pytest.mark.parametrize("name", sorted(learn.experiments.EXPERIMENTS))
+def test_experiment_smoke_json(name, capsys):
+    from tnexpress.cli import main
+
+    assert main(["experiment", name, "--smoke", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["experiment"] == name and out["quick"] is True
+    keys = {
+        "variant",
+        "model",
+        "task",
+        "seed",
+        "params",
+        "train_accuracy",
+        "test_accuracy",
+        "entanglement",
+    }
+    assert out["results"] and all(keys <= set(r) for r in out["results"])
+    for r in out["results"]:
+        assert r["variant"] in ("convac", "convnet", "tt")
+        assert 0 <= r["test_accuracy"] <= 1 and r["params"] > 0
+        if r["variant"] != "convnet":
+            assert r["entanglement"]  # measured on every TN-exact model
+            for p, bits in r["entanglement"].items():
+                assert -1e-9 <= bits <= r["min_cut_bits"][p] + 1e-9
+    assert all(isinstance(c["holds"], bool) for c in out["claims"])
+
+
+def test_experiment_cli_errors(capsys):
+    from tnexpress.cli import main
+
+    assert main(["experiment", "nope"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- gradients of measures
+@pytest.mark.parametrize("method", ["cut", "dense"])
+@pytest.mark.parametrize("kind", ["tt", "convac"])
+def test_measures_carry_gradients(kind, method):
+    if kind == "tt":
+        model, A = learn.TTNet(8, 3, 2, seed=0), [0, 1, 2]
+    else:
+        model, A = learn.ConvAC((4, 4), (2, 2), 2, seed=0), P.left_right_2d(4, 4)
+    params = list(model.parameters())
+
+    def measure():
+        tn = model.to_tn(1, like="torch")
+        return tx.entropy(tn, A, 1, method=method) + tx.entropy(tn, A, 2, method=method)
+
+    val = measure()
+    s = tx.schmidt_values(model.to_tn(1, like="torch"), A, method=method)
+    assert isinstance(val, torch.Tensor) and val.requires_grad and s.requires_grad
+    ref_s = tx.schmidt_values(model.to_tn(1), A, method=method)
+    np.testing.assert_allclose(s.detach().numpy(), ref_s, atol=1e-12)
+    ref = tx.entropy(model.to_tn(1), A, 1) + tx.entropy(model.to_tn(1), A, 2)
+    assert val.item() == pytest.approx(ref, abs=1e-10)
+    grads = torch.autograd.grad(val, params)
+    rng = np.random.default_rng(0)
+    for p, g in zip(params, grads):
+        idx = tuple(int(rng.integers(n)) for n in p.shape)
+        h = 1e-6
+        with torch.no_grad():
+            p[idx] += h
+            up = float(measure())  # no grad recorded here: the numpy path
+            p[idx] -= 2 * h
+            down = float(measure())
+            p[idx] += h
+        assert (up - down) / (2 * h) == pytest.approx(float(g[idx]), abs=1e-5)
+
+
+def test_entanglement_regularized_fit_lowers_entropy():
+    data = learn.datasets.load("digits").subset(150, 50)
+    A = P.left_right(64)
+    ents = {}
+    for weight in (0.0, 1.0):
+        model = learn.TTNet(64, 4, 10, seed=0, input_shape=(8, 8))
+        learn.fit(
+            model,
+            data.X_train,
+            data.y_train,
+            epochs=2,
+            lr=5e-3,
+            seed=0,
+            progress=False,
+            regularizer=learn.entanglement_penalty(A, labels=[0, 1]),
+            reg_weight=weight,
+        )
+        ents[weight] = np.mean([tx.entropy(model.to_tn(y), A) for y in (0, 1)])
+    assert ents[1.0] < ents[0.0]
+
+
+@pytest.mark.parametrize("kind", ["tt", "convac"])
+def test_geometric_measure_carries_gradient(kind):
+    model = learn.TTNet(6, 2, 2, seed=0) if kind == "tt" else learn.ConvAC(8, 2, 2, seed=1)
+    p = list(model.parameters())[1]
+    val = tx.geometric_measure(model.to_tn(1, like="torch"), seed=0)
+    assert isinstance(val, torch.Tensor) and val.requires_grad
+    assert val.item() == pytest.approx(tx.geometric_measure(model.to_tn(1), seed=0), abs=1e-9)
+    (g,) = torch.autograd.grad(val, p)
+    rng = np.random.default_rng(1)
+    for _ in range(2):
+        idx = tuple(int(rng.integers(n)) for n in p.shape)
+        h = 1e-6
+        with torch.no_grad():
+            p[idx] += h
+            up = tx.geometric_measure(model.to_tn(1), seed=0)
+            p[idx] -= 2 * h
+            down = tx.geometric_measure(model.to_tn(1), seed=0)
+            p[idx] += h
+        assert (up - down) / (2 * h) == pytest.approx(float(g[idx]), abs=1e-5)

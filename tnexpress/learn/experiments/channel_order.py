@@ -1,0 +1,90 @@
+"""``channel-order``: wide-base vs wide-tip channel schedules on the local vs global task.
+
+Levine et al. (2018): channels of the deep layers bound the entanglement (separation rank) of
+coarse, long-range partitions, channels of the early layers that of small local blocks. So a
+network that is wide at its base should win when the digit is small (local task) and one
+that is wide at its tip when the digit covers half the canvas (global task). Both schedules
+have the same parameter count (:func:`tnexpress.learn.channel_schedule`). Run with the
+seed's ReLU / max-pooling :class:`~tnexpress.learn.ConvNet` (``"convnet"``) and with a
+shared-weight :class:`~tnexpress.learn.ConvAC` of the same schedule (``"convac"``), whose
+trained networks are measured exactly: entropies of small 2x2 blocks (short range) and of
+the left/right and quadrant partitions (long range).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ... import partitions as P
+from ..convac import ConvAC
+from ..convnet import ConvNet, channel_schedule
+from ..datasets import load
+from ._common import claim_better, n_seeds, register, train_record
+
+CONFIG = {
+    "smoke": {"canvas": 16, "n_train": 40, "n_test": 20, "r_net": 1, "r_ac": 2, "epochs": 1},
+    "quick": {"canvas": 32, "n_train": 1500, "n_test": 500, "r_net": 4, "r_ac": 2, "epochs": 8},
+    "full": {"canvas": 64, "n_train": 6000, "n_test": 1000, "r_net": 8, "r_ac": 2, "epochs": 15},
+}
+SEEDS = {"smoke": 1, "quick": 1, "full": 3}
+TASKS = ("local", "global")
+MODELS = ("wide-base", "wide-tip")
+
+
+def block(H: int, W: int, y0: int, x0: int, h: int, w: int) -> tuple[int, ...]:
+    """Sites of the ``h x w`` block with top-left corner ``(y0, x0)`` (site ``y * W + x``)."""
+    return tuple(y * W + x for y in range(y0, y0 + h) for x in range(x0, x0 + w))
+
+
+def partitions_2d(H: int, W: int) -> dict:
+    """Short-range (central 2x2 block, one 2x2 pooling window) and long-range sides."""
+    cy, cx = H // 2, W // 2
+    return {
+        "block-2x2": block(H, W, cy - 1, cx - 1, 2, 2),
+        "window-2x2": block(H, W, cy, cx, 2, 2),
+        "left-right": P.left_right_2d(H, W),
+        "quadrant": block(H, W, 0, 0, H // 2, W // 2),
+    }
+
+
+@register("channel-order")
+def channel_order(*, mode: str, seeds=None, progress: bool = False) -> dict:
+    """Train both schedules with both variants on both tasks; see the module docstring."""
+    cfg = CONFIG[mode]
+    C = cfg["canvas"]
+    L = round(math.log2(C))
+    parts = partitions_2d(C, C)
+    results = []
+    seeds = n_seeds(mode, seeds, SEEDS)
+    for seed in seeds:
+        for task in TASKS:
+            data = load(task, seed=seed, canvas=C, n_train=cfg["n_train"], n_test=cfg["n_test"])
+            for name in MODELS:
+                net = ConvNet((C, C), channel_schedule(name, cfg["r_net"], L), 10, seed=seed)
+                kw = {"epochs": cfg["epochs"], "lr": 1e-2, "batch_size": 32, "schedule": "cosine"}
+                results.append(
+                    train_record(
+                        "convnet", name, task, seed, net, data, kw, None, progress, mode=mode
+                    )
+                )
+                ac = ConvAC(
+                    (C, C), channel_schedule(name, cfg["r_ac"], L), 10, shared=True, seed=seed
+                )
+                kw = {
+                    "epochs": cfg["epochs"],
+                    "lr": 3e-2,
+                    "batch_size": 32,
+                    "schedule": "cosine",
+                    "logit_scale": 20.0,
+                }
+                results.append(
+                    train_record(
+                        "convac", name, task, seed, ac, data, kw, parts, progress, mode=mode
+                    )
+                )
+    claims = [
+        claim_better(results, v, task, better, worse)
+        for v in ("convnet", "convac")
+        for task, better, worse in (("local", *MODELS), ("global", *MODELS[::-1]))
+    ]
+    return {"seeds": seeds, "results": results, "claims": claims}
