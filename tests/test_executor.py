@@ -214,3 +214,13 @@ def test_shape_pass_guards_the_budget_before_allocating():
         set_memory_budget(None)
     c, ix, l2 = run_path([a, b], inputs, ("i", "k"), [(0, 1)], size)
     np.testing.assert_allclose(c * 2.0**l2, a @ b)
+
+
+def test_caller_arrays_are_never_overwritten():
+    # a single term whose rows are compressed in place by LAPACK (regression)
+    tn = qtn.TensorNetwork([qtn.COPY_tensor(3, ["a", "b", "c", "e"])])
+    before = tn.arrays[0].copy()
+    for method in ("cut", "dense", "cut"):
+        s = tx.schmidt_values(tn, ["a"], method=method)
+        np.testing.assert_allclose(s, np.ones(3) / np.sqrt(3), atol=1e-12)
+    np.testing.assert_array_equal(tn.arrays[0], before)

@@ -81,6 +81,8 @@ class ShapeArith:
         """Reduce a single term (no path): sum labels, compress rows."""
         if st.sa:
             a = self._reduce(a, st.sa)
+        else:
+            self._alloc(math.prod(a))  # the float pass copies the caller's array
         return self._post(st.shape, st)
 
     def pair(self, a, b, st):
@@ -219,6 +221,8 @@ class FloatArith:
         """Reduce a single term (no path): sum labels, compress rows."""
         if st.sa:
             a = self._sum(a, st.sa)
+        elif self.numpy:
+            a = self._t(a.copy())  # the caller's array: LAPACK overwrites what it gets
         return self._post(a, st, inplace=False)
 
     def _sum(self, a, axes):

@@ -278,7 +278,7 @@ def build_structure(tn, A) -> Structure:
         row = row_label(ix)
         inputs.append((row, lab))
         size[row] = size[lab]
-        holders[lab].append(node)  # the row label is on this terminal only: not listed
+        holders.setdefault(lab, []).append(node)  # row labels: on one terminal, not listed
         (a_terms if ix in a_set else b_terms).append(node)
     return Structure(
         arrays=arrays,
