@@ -48,6 +48,7 @@ __all__ = (
     "BudgetError",
     "contraction_tree",
     "compressed_cost",
+    "estimate_compressed_cost",
     "default_optimizer",
     "is_loopy",
     "get_memory_budget",
@@ -414,33 +415,87 @@ def _search(inputs, output, size_dict, rows_full):
         return tree
     if rows_full is None:
         cost = float(tree.contraction_cost())
-        budget = _hyper_budget(cost / FLOP_RATE)
-        if budget == 0.0:
+        if cost / FLOP_RATE < _HYPER["min_est"]:
             return tree
-        hyper = _hyper_tree(inputs, output, size_dict, budget)
-        if hyper is not None and float(hyper.contraction_cost()) < cost:
-            return hyper
+        budget = _hyper_budget(cost / FLOP_RATE)
+        if budget > 0.0:
+            hyper = _hyper_tree(inputs, output, size_dict, budget)
+            if hyper is not None and float(hyper.contraction_cost()) < cost:
+                return hyper
         return tree
     full_inputs, full_output, full_size, rows = rows_full
     max_entries = get_memory_budget() / 8
-
-    def score(t):
-        return _score(full_inputs, full_output, t.get_path(), full_size, rows, max_entries)
-
-    candidates = [tree] + [
-        ctg.ContractionTree.from_path(inputs, output, size_dict, ssa_path=ssa)
-        for ssa in _layer_paths(inputs, output)
-    ]
-    scores = [score(t) for t in candidates]
+    candidates, scores = _compressed_candidates(
+        tree, inputs, output, size_dict, full_inputs, full_output, full_size, rows, max_entries
+    )
     best = min(range(len(candidates)), key=scores.__getitem__)
     est = 2.0 ** scores[best] / FLOP_RATE if math.isfinite(scores[best]) else math.inf
     budget = _hyper_budget(est)
     if budget > 0.0:
         objective = _CompressedObjective(full_inputs, full_output, full_size, rows, max_entries)
         hyper = _hyper_tree(inputs, output, size_dict, budget, minimize=objective)
-        if hyper is not None and score(hyper) < scores[best]:
-            return hyper
+        if hyper is not None:
+            new = _score(full_inputs, full_output, hyper.get_path(), full_size, rows, max_entries)
+            if new < scores[best]:
+                return hyper
     return candidates[best]
+
+
+def _compressed_candidates(
+    tree, inputs, output, size_dict, full_inputs, full_output, full_size, rows, max_entries
+):
+    """The greedy tree and the layer sweeps, with their :func:`_score`."""
+    candidates = [tree] + [
+        ctg.ContractionTree.from_path(inputs, output, size_dict, ssa_path=ssa)
+        for ssa in _layer_paths(inputs, output)
+    ]
+    scores = [
+        _score(full_inputs, full_output, t.get_path(), full_size, rows, max_entries)
+        for t in candidates
+    ]
+    return candidates, scores
+
+
+def estimate_compressed_cost(inputs, output, size_dict, rows) -> float:
+    """Weighted flops (contraction + ``QR_WEIGHT`` x QR) of a row-compressed run, quickly.
+
+    The best of the greedy tree and the layer sweeps (no hyper-optimizer, no
+    cache): an upper bound on what :func:`contraction_tree` with ``rows`` finds.
+    """
+    row_set = set(rows)
+    key, relabel = _canonical_key(inputs, output, size_dict, "estimate-compressed")
+    key = (*key, tuple(sorted(relabel[r] for r in row_set if r in relabel)))
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    ins = [tuple(i for i in t if i not in row_set) for t in inputs]
+    out = tuple(i for i in output if i not in row_set)
+    relabel: dict = {}
+    for t in ins:
+        for i in t:
+            relabel.setdefault(i, ctg.get_symbol(len(relabel)))
+    for i in out:
+        relabel.setdefault(i, ctg.get_symbol(len(relabel)))
+    ins = [tuple(relabel[i] for i in t) for t in ins]
+    out = tuple(relabel[i] for i in out)
+    sizes = {relabel[i]: size_dict[i] for i in relabel}
+    tree = _greedy_tree(ins, out, sizes)
+    if len(ins) < 3:
+        cands, scores = (
+            [tree],
+            [_score(inputs, output, tree.get_path(), size_dict, rows, math.inf)],
+        )
+    else:
+        cands, scores = _compressed_candidates(
+            tree, ins, out, sizes, inputs, output, size_dict, tuple(rows), math.inf
+        )
+    est = 2.0 ** min(scores)
+    with _LOCK:
+        _CACHE[key] = est
+        if len(_CACHE) > _CACHE_MAX:
+            _CACHE.popitem(last=False)
+    return est
 
 
 _CACHE: OrderedDict = OrderedDict()
