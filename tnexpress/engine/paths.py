@@ -63,7 +63,7 @@ __all__ = (
 FLOP_RATE = 2e9
 #: a QR flop costs about this many matmul flops (numpy, tall matrices, one core)
 QR_WEIGHT = 3.0
-_HYPER = {"fraction": 0.25, "min_est": 0.05, "min_time": 0.1, "max_time": 4.0}
+_HYPER = {"fraction": 0.25, "min_est": 5e-4, "min_time": 0.05, "max_time": 4.0}
 
 
 def _has(mod: str) -> bool:

@@ -76,43 +76,73 @@ def _sizes(size, labels):
 class _Side:
     """One side: its terms, its doubled (Gram) network and tree, whether the route pays."""
 
-    __slots__ = ("nodes", "inputs", "rows", "dbl", "out", "size", "_tree", "optimize")
+    __slots__ = ("st", "nodes", "inputs", "rows", "_dbl", "_tree", "optimize")
 
     def __init__(self, st: Structure, nodes, cut, optimize):
         from .schmidt import _side_terms
 
+        self.st = st
         self.nodes, self.inputs, self.rows = _side_terms(st, nodes)
-        self.dbl, self.out = _doubled(self.inputs, self.rows, cut)
-        self.size = _sizes(st.size, self.out)
-        self.size.update(_sizes(st.size, [("bra", i) for t in self.inputs for i in t]))
         self.optimize = optimize
+        self._dbl = None
         self._tree = None
 
-    @property
-    def tree(self):
+    def doubled(self, cut):
+        """``(terms, output labels, sizes)`` of the Gram network ``X^dagger X``."""
+        if self._dbl is None:
+            dbl, out = _doubled(self.inputs, self.rows, cut)
+            size = _sizes(self.st.size, out)
+            size.update(_sizes(self.st.size, [("bra", i) for t in self.inputs for i in t]))
+            self._dbl = (dbl, out, size)
+        return self._dbl
+
+    def tree(self, cut):
         if self._tree is None:
-            self._tree = contraction_tree(self.dbl, self.out, self.size, optimize=self.optimize)
+            dbl, out, size = self.doubled(cut)
+            self._tree = contraction_tree(dbl, out, size, optimize=self.optimize)
         return self._tree
 
-    def pays(self, st: Structure, cut) -> bool:
+    def pays(self, cut) -> bool:
         if len(self.inputs) < 3 or not is_loopy(self.inputs, self.rows):
             return False
-        qr_cost = estimate_compressed_cost(self.inputs, tuple(cut), st.size, self.rows)
+        qr_cost = estimate_compressed_cost(self.inputs, tuple(cut), self.st.size, self.rows)
         if qr_cost < _MIN_EST * FLOP_RATE:
             return False
-        return qr_cost > _GAIN * float(self.tree.contraction_cost())
+        tree = self.tree(cut)
+        hit = _MEMO.get(id(tree))
+        if hit is None or hit[0] is not tree:
+            _remember(tree)
+        return qr_cost > _GAIN * float(tree.contraction_cost())
+
+
+_MEMO: dict = {}  # id(Gram tree) -> (tree, linear path); the trees live in the path cache
+
+
+def _remember(tree):
+    if len(_MEMO) > 512:
+        _MEMO.clear()
+    _MEMO[id(tree)] = (tree, tree.get_path())
+
+
+def _path(tree):
+    hit = _MEMO.get(id(tree))
+    if hit is None or hit[0] is not tree:
+        _remember(tree)
+        hit = _MEMO[id(tree)]
+    return hit[1]
 
 
 def gram_pays(st: Structure, nodes, cut, optimize=None) -> bool:
     """Whether the Gram route is worth trying on this side: loopy and much cheaper."""
-    return _Side(st, nodes, cut, optimize).pays(st, cut)
+    return _Side(st, nodes, cut, optimize).pays(cut)
 
 
 def _factor(st: Structure, side: _Side, cut):
     from .schmidt import _array
 
     W = math.prod(st.size[i] for i in cut)
-    tree = side.tree
+    tree = side.tree(cut)
+    dbl, out, size = side.doubled(cut)
     check_size(
         max(float(tree.max_size()), W * W),
         np.dtype(st.dtype).itemsize,
@@ -121,8 +151,8 @@ def _factor(st: Structure, side: _Side, cut):
     )
     arrays = [_array(st, n) for n in side.nodes]
     arrays = arrays + [ar.do("conj", a) for a in arrays]
-    g, ix, l2 = run_path(arrays, side.dbl, side.out, tree.get_path(), side.size)
-    perm = [ix.index(i) for i in side.out]
+    g, ix, l2 = run_path(arrays, dbl, out, _path(tree), size)
+    perm = [ix.index(i) for i in out]
     g = np.asarray(ar.to_numpy(ar.do("transpose", g, perm))).reshape(W, W)
     g = 0.5 * (g + g.conj().T)  # Hermitian up to rounding
     try:
@@ -151,13 +181,24 @@ def gram_spectrum(st: Structure, side_a, cut, optimize=None, *, tau: float = DEF
         ``None`` when neither side is worth the Gram route (:func:`gram_pays`),
         when a Gram matrix is not positive definite, or when some value falls
         below ``tau`` times the largest.
+
+    Examples
+    --------
+    >>> import numpy as np, quimb.tensor as qtn, tnexpress as tx
+    >>> tn = qtn.PEPS.rand(4, 4, 2, seed=0)
+    >>> A = [tn.site_ind(i, j) for i in range(4) for j in range(2)]
+    >>> bp = tx.bipartition(tn, A)
+    >>> side_a, cut = bp._cut_of()
+    >>> sp = gram_spectrum(bp.structure, side_a, cut, tau=0.0)
+    >>> sp is None or bool(np.allclose(sp.values, tx.schmidt_values(tn, A, method="cut")))
+    True
     """
     from .schmidt import SchmidtSpectrum
 
     a_set = set(side_a)
     side_b = [n for n in range(st.n_nodes) if n not in a_set]
     sides = [_Side(st, nodes, cut, optimize) for nodes in (side_a, side_b)]
-    if not any(side.pays(st, cut) for side in sides):
+    if not any(side.pays(cut) for side in sides):
         return None
     factors = [_factor(st, side, cut) for side in sides]
     if any(f is None for f in factors):
