@@ -79,6 +79,8 @@ from ..engine.paths import check_size, contraction_tree
 __all__ = ("GeometricMeasure", "geometric_measure")
 
 _KINDS = ("log", "linear")
+#: a sweep rescales values and environments every this many tree levels
+_NORM_EVERY = 3
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -186,8 +188,13 @@ def _compile(eq, shape_a, shape_b):
     ea = eq_a if isinstance(eq_a, str) else None
     eb = eq_b if isinstance(eq_b, str) else None
     if not (ea or eb or pure) and ta is None and tb is None and perm is None:
+        # the common case: reshape, matmul, reshape
+        if sa is not None and sb is not None and sab is not None:
+            return lambda a, b: (a.reshape(sa) @ b.reshape(sb)).reshape(sab)
+        if sa is not None and sb is not None:
+            return lambda a, b: a.reshape(sa) @ b.reshape(sb)
 
-        def f(a, b):  # the common case: reshape, matmul, reshape
+        def f(a, b):
             if sa is not None:
                 a = a.reshape(sa)
             if sb is not None:
@@ -297,28 +304,32 @@ class _TreeContractor:
         self.program = self._program(comp) if sweep_set else []
 
     def _program(self, comp):
-        """Steps of one sweep: ``(kind, target, x, y, fn)`` in depth-first order.
+        """Steps of one sweep: ``(kind, target, x, y, fn, norm)`` in depth-first order.
 
         ``kind`` 0: ``env[target] = env[x] * value[y]``; 1: the leaf ``target``
         is updated from ``env[target]``; 2: ``value[target] = value[x] * value[y]``.
+        ``norm``: rescale the result (every ``_NORM_EVERY``-th level of the tree,
+        and the root). Norms only shrink in between (``|ab| <= |a| |b|`` with
+        mantissas of norm <= 1), so a few unscaled levels cannot overflow.
         """
         ch, has = self.children, self.has_site
         prog = []
 
-        def visit(node):
+        def visit(node, depth):
             if node in self.site_of:
-                prog.append((1, node, None, None, None))
+                prog.append((1, node, None, None, None, False))
                 return
             a, b = ch[node]
+            norm = depth % _NORM_EVERY == 0
             if has[a]:
-                prog.append((0, a, node, b, comp(node, b, a)))
-                visit(a)
+                prog.append((0, a, node, b, comp(node, b, a), norm and a not in self.site_of))
+                visit(a, depth + 1)
             if has[b]:
-                prog.append((0, b, node, a, comp(node, a, b)))
-                visit(b)
-            prog.append((2, node, a, b, self.val_fn[node]))
+                prog.append((0, b, node, a, comp(node, a, b), norm and b not in self.site_of))
+                visit(b, depth + 1)
+            prog.append((2, node, a, b, self.val_fn[node], norm))
 
-        visit(self.root)
+        visit(self.root, 0)
         return prog
 
     def contract(self, site_vectors=None):
@@ -335,40 +346,41 @@ class _TreeContractor:
         return values
 
     def sweep(self, values, vectors):
-        """One Gauss-Seidel sweep, updating ``values`` and ``vectors`` in place."""
+        """One Gauss-Seidel sweep, updating ``values`` and ``vectors`` in place.
+
+        Environments carry no scale (only their direction reaches a leaf).
+        """
         env = [None] * self.n_nodes
-        env[self.root] = (np.ones(()), 0.0)
+        env[self.root] = np.ones(())
         site_of = self.site_of
         vdot, conj, sqrt, log, isfinite = np.vdot, np.conj, math.sqrt, math.log, math.isfinite
-        for kind, t, x, y, fn in self.program:
+        for kind, t, x, y, fn, norm in self.program:
             if kind == 0:
-                (u, lu), (w, lw) = env[x], values[y]
-                e = fn(u, w)
-                if t in site_of:  # a leaf only needs the direction
-                    env[t] = (e, lu + lw)
-                else:
+                e = fn(env[x], values[y][0])
+                if norm:
                     m2 = float(vdot(e, e).real)
                     if m2 > 0.0 and isfinite(m2):
-                        m = sqrt(m2)
-                        env[t] = (e / m, lu + lw + log(m))
-                    else:
-                        env[t] = _rescale(e, lu + lw)
+                        e = e / sqrt(m2)
+                env[t] = e
             elif kind == 1:
-                e = env[t][0]
+                e = env[t]
                 nrm2 = float(vdot(e, e).real)
-                if nrm2 > 0.0 and isfinite(nrm2) and isfinite(env[t][1]):
+                if nrm2 > 0.0 and isfinite(nrm2):
                     c = conj(e) / sqrt(nrm2)
                     vectors[site_of[t]] = c
                     values[t] = (c, 0.0)
             else:
                 (u, lu), (w, lw) = values[x], values[y]
                 v = fn(u, w)
-                m2 = float(vdot(v, v).real)
-                if m2 > 0.0 and isfinite(m2):
-                    m = sqrt(m2)
-                    values[t] = (v / m, lu + lw + log(m))
+                if norm:
+                    m2 = float(vdot(v, v).real)
+                    if m2 > 0.0 and isfinite(m2):
+                        m = sqrt(m2)
+                        values[t] = (v / m, lu + lw + log(m))
+                    else:
+                        values[t] = _rescale(v, lu + lw)
                 else:
-                    values[t] = _rescale(v, lu + lw)
+                    values[t] = (v, lu + lw)
 
 
 def _log_abs_scalar(val):
