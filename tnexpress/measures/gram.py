@@ -112,7 +112,7 @@ class _Side:
         hit = _MEMO.get(id(tree))
         if hit is None or hit[0] is not tree:
             _remember(tree)
-        return qr_cost > _GAIN * float(tree.combo_cost(factor=64))
+        return qr_cost > _GAIN * float(tree.contraction_cost())
 
 
 _MEMO: dict = {}  # id(Gram tree) -> (tree, linear path); the trees live in the path cache
