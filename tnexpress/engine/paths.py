@@ -13,13 +13,15 @@ Optimizer choice (``optimize=None``)
    against 250 s for the same optimizer in pure Python). Without
    ``cotengrust``: cotengra's greedy.
 2. If the network's hypergraph has a cycle (:func:`is_loopy`) and the greedy
-   tree's estimated run time :math:`t = \mathrm{cost} / 2\cdot10^9` s exceeds
-   0.05 s, a time-bounded ``cotengra.HyperOptimizer`` (greedy and ``kahypar``
-   when installed, else greedy and ``labels``; ``optuna`` drives it when
-   installed) searches for ``min(max(0.25 t, 0.1), 4)`` s (``set_hyper_time``)
-   and its tree replaces the greedy one when cheaper. On PEPS norms the greedy
-   tree costs 2-5x the flops of the hyper-optimizer's (``bench_loopy.py``),
-   while tree-like networks never reach the threshold and stay fast.
+   tree's estimated run time :math:`t = \mathrm{combo} / 2\cdot10^9` s
+   (combo: flops plus 64 x entries written) exceeds 0.5 ms, a time-bounded
+   ``cotengra.HyperOptimizer`` (greedy and ``kahypar`` when installed, else
+   greedy and ``labels``; ``optuna`` drives it when installed, else cotengra's
+   own optimizer) searches for ``min(max(0.25 t, 0.05), 4)`` s
+   (:func:`set_hyper_time`) and its tree replaces the greedy one when its combo
+   cost is lower. Tree-like networks skip the search. PEPS numbers (flops and
+   width of each choice against a longer hyper-optimizer run) are in
+   ``benchmarks/results/bench_loopy.md``.
 
 Row-compressed sides (``rows=...``)
 -----------------------------------
@@ -29,8 +31,11 @@ of a cut) outweigh the rest. Its cost is then not the tree's cost: QR flops
 :math:`2 d_r d_o^2` dominate on loopy sides (PEPS half with ``D=3``: a default
 tree costs 2.8e11 QR flops for 5e9 contraction flops). With ``rows`` the tree is
 searched on the network without the row labels and scored by
-:func:`compressed_cost`, the executor's own rule replayed on shapes; on loopy
-sides the hyper-optimizer then minimizes that cost directly.
+:func:`compressed_cost`, the executor's own rule replayed on shapes: the
+greedy tree, three layer sweeps toward the cut (:func:`_layer_paths`) and, on
+loopy sides worth it, the hyper-optimizer minimizing that cost directly. PEPS
+6x6 ``D=3``, one half: 2.8e11 QR flops on the greedy tree, 5.3e10 on the
+chosen one.
 """
 
 from __future__ import annotations
