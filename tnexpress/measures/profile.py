@@ -131,6 +131,22 @@ def region_times(st, seq):
     return kx, ky
 
 
+def _tensordot_pair(arrays, inputs, keep):
+    """Two numpy terms without batch labels: one ``tensordot`` (``None, None`` otherwise)."""
+    (a, ai), (b, bi) = zip(arrays, inputs)
+    shared = set(ai) & set(bi)
+    if shared & keep or len(set(ai)) != len(ai) or len(set(bi)) != len(bi):
+        return None, None
+    if any(i not in keep and i not in shared for i in (*ai, *bi)):
+        return None, None
+    con = [i for i in ai if i in shared]
+    c = np.tensordot(a, b, axes=([ai.index(i) for i in con], [bi.index(i) for i in con]))
+    m = float(np.abs(c).max()) if c.size else 0.0
+    if m > 0 and math.isfinite(m):
+        c = c / m
+    return c, tuple(i for i in ai if i not in shared) + tuple(i for i in bi if i not in shared)
+
+
 class _Sweep:
     """Components of a growing region, each an ``R`` factor ``(row, *boundary)``."""
 
@@ -198,7 +214,23 @@ class _Sweep:
     def _merge(self, members):
         st = self.st
         arrays, inputs, rows = [], [], []
+        # a terminal whose leg reaches one tensor of the same batch is folded into it
+        member_nodes = {x for kind, x in members if kind == "n"}
+        fold: dict = {}
+        folded = set()
+        for x in member_nodes:
+            if x >= len(st.tids):
+                row, ix = st.inputs[x]
+                h = set(st.holders[ix])
+                if len(h) == 2:
+                    (t,) = h - {x}
+                    if t in member_nodes and t < len(st.tids):
+                        fold.setdefault(t, {})[ix] = row
+                        folded.add(x)
+                        rows.append(row)
         for kind, x in members:
+            if kind == "n" and x in folded:
+                continue
             if kind == "c":
                 a, labels = self.comps.pop(x)
                 arrays.append(a)
@@ -208,7 +240,8 @@ class _Sweep:
                     self.comp_of_label.pop(ix, None)
             else:
                 arrays.append(self._array(x))
-                inputs.append(st.inputs[x])
+                term = st.inputs[x]
+                inputs.append(tuple(fold[x].get(i, i) for i in term) if x in fold else term)
                 if x >= len(st.tids):
                     rows.append(st.inputs[x][0])
         row_set = set(rows)
@@ -222,16 +255,25 @@ class _Sweep:
         )
         tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
         output = tuple(rows) + boundary
-        tree = contraction_tree(tree_inputs, boundary, self.size, optimize=self.optimize)
-        path = tree.get_path()
         W = math.prod(self.size[i] for i in boundary)
-        peak = max(peak_entries(inputs, output, path, self.size, rows=rows), W * W)
+        if len(inputs) <= 2:  # nothing to search; the result is the largest array
+            path = [(0, 1)] if len(inputs) == 2 else []
+            keep = dict.fromkeys(i for t in inputs for i in t if i in set(output))
+            peak = max(math.prod(self.size[i] for i in keep), W * W)
+        else:
+            tree = contraction_tree(tree_inputs, boundary, self.size, optimize=self.optimize)
+            path = tree.get_path()
+            peak = max(peak_entries(inputs, output, path, self.size, rows=rows), W * W)
         if peak * self.itemsize > self.budget:
             raise BudgetError(
                 f"a profile factor (boundary weight W={W}) needs "
                 f"{_fmt_bytes(peak * self.itemsize)}, over the memory budget"
             )
-        a, ix, _ = contract_path(arrays, inputs, output, path, self.size, rows=rows)
+        a, ix = None, None
+        if len(inputs) == 2 and all(isinstance(x, np.ndarray) for x in arrays):
+            a, ix = _tensordot_pair(arrays, inputs, set(output))
+        if a is None:
+            a, ix, _ = contract_path(arrays, inputs, output, path, self.size, rows=rows)
         for p, lab in enumerate(ix):
             self.size[lab] = a.shape[p]
         b_set = set(boundary)
@@ -272,6 +314,13 @@ def _sweep(st, times, ks, like, optimize, budget, itemsize):
 
 def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
     """Schmidt values of one cut from the two regions' factors and the middle nodes."""
+    if not mids and len(xs) == 1 and len(ys) == 1 and set(xs[0][1][1:]) == set(ys[0][1][1:]):
+        # R_X R_Y^T directly: both factors carry the same boundary labels
+        (x, xl), (y, yl) = xs[0], ys[0]
+        x, y = np.asarray(ar.to_numpy(x)), np.asarray(ar.to_numpy(y))
+        y = y.transpose([0, *[yl.index(i) for i in xl[1:]]])
+        mat = x.reshape(x.shape[0], -1) @ y.reshape(y.shape[0], -1).T
+        return mat
     arrays = [a for a, _ in xs] + [st.arrays[v] for v in mids] + [a for a, _ in ys]
     inputs = [lab for _, lab in xs] + [st.inputs[v] for v in mids] + [lab for _, lab in ys]
     x_rows = tuple(lab[0] for _, lab in xs)
@@ -293,8 +342,26 @@ def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
     y_set = set(y_rows)
     r_ix = [i for i in ix if i not in y_set]
     perm = [ix.index(i) for i in (*r_ix, *y_rows)]
-    mat = a.transpose(perm).reshape(-1, d_y)
-    return np.linalg.svd(mat, compute_uv=False), mat.shape
+    return a.transpose(perm).reshape(-1, d_y)
+
+
+def _cut_entropy(mat, alpha) -> float:
+    """Entropy of the cut whose matrix is ``mat`` (same singular values as ``[[A]]``)."""
+    if alpha == 0:  # the rank needs the singular values themselves
+        s = np.linalg.svd(mat, compute_uv=False)
+        return SchmidtSpectrum(s, 0.0, "profile", None, mat.shape).entropy(0)
+    # p_k = s_k^2 from the smaller Gram matrix: absolute error eps * s_max^2 on p
+    g = mat @ mat.conj().T if mat.shape[0] <= mat.shape[1] else mat.conj().T @ mat
+    p = np.linalg.eigvalsh(g)
+    tot = p.sum()
+    if not tot > 0:
+        raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
+    p = p[p > 0] / tot
+    if alpha == 1:
+        return float(-np.sum(p * np.log2(p)))
+    if math.isinf(alpha):
+        return float(-math.log2(p.max()))
+    return float(math.log2(np.sum(p**alpha)) / (1 - alpha))
 
 
 def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> np.ndarray:
@@ -352,16 +419,15 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
     is_term[len(st.tids) :] = True
     out = np.empty(N - 1)
     for k in ks:
-        spec = None
+        mat = None
         if k in left and k in right:
             mids = np.nonzero((kx > k) & (ky < k) & ~is_term)[0].tolist()
             try:
-                s, shape = _middle(st, left[k], mids, right[k], sizes, optimize, budget, itemsize)
-                spec = SchmidtSpectrum(s, 0.0, "profile", None, shape)
+                mat = _middle(st, left[k], mids, right[k], sizes, optimize, budget, itemsize)
             except BudgetError:
-                spec = None
-        if spec is not None:
-            out[k - 1] = spec.entropy(alpha)
+                mat = None
+        if mat is not None:
+            out[k - 1] = _cut_entropy(np.asarray(mat), alpha)
             continue
         try:
             out[k - 1] = entropy(tn, seq[:k], alpha, optimize=optimize)
