@@ -131,6 +131,27 @@ def region_times(st, seq):
     return kx, ky
 
 
+_PATHS: dict = {}
+
+
+def _path(tree):
+    """``tree.get_path()``, remembered per (cached, shared) tree object."""
+    hit = _PATHS.get(id(tree))
+    if hit is None or hit[0] is not tree:
+        if len(_PATHS) > 4096:
+            _PATHS.clear()
+        hit = _PATHS[id(tree)] = (tree, tree.get_path())
+    return hit[1]
+
+
+def _peak(tree, inputs, output, path, size, rows):
+    """Largest intermediate: a cheap bound first, the exact count only when it matters."""
+    bound = tree.max_size() * math.prod(size[i] for i in rows)
+    if bound <= 2**16:
+        return bound
+    return peak_entries(inputs, output, path, size, rows=rows)
+
+
 def _tensordot_pair(arrays, inputs, keep):
     """Two numpy terms without batch labels: one ``tensordot`` (``None, None`` otherwise)."""
     (a, ai), (b, bi) = zip(arrays, inputs)
@@ -153,7 +174,8 @@ class _Sweep:
     def __init__(self, st, like, optimize, budget, itemsize):
         self.st = st
         self.like = like
-        self.optimize = optimize
+        # many small distinct contractions: cotengra's greedy (cached) unless asked
+        self.optimize = "greedy" if optimize is None else optimize
         self.budget = budget
         self.itemsize = itemsize
         self.inside = np.zeros(st.n_nodes, dtype=bool)
@@ -256,14 +278,16 @@ class _Sweep:
         tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
         output = tuple(rows) + boundary
         W = math.prod(self.size[i] for i in boundary)
+        # a local size dict: the executor copies it, and self.size grows with every step
+        size = {i: self.size[i] for t in inputs for i in t}
         if len(inputs) <= 2:  # nothing to search; the result is the largest array
             path = [(0, 1)] if len(inputs) == 2 else []
             keep = dict.fromkeys(i for t in inputs for i in t if i in set(output))
             peak = max(math.prod(self.size[i] for i in keep), W * W)
         else:
-            tree = contraction_tree(tree_inputs, boundary, self.size, optimize=self.optimize)
-            path = tree.get_path()
-            peak = max(peak_entries(inputs, output, path, self.size, rows=rows), W * W)
+            tree = contraction_tree(tree_inputs, boundary, size, optimize=self.optimize)
+            path = _path(tree)
+            peak = max(_peak(tree, inputs, output, path, size, rows), W * W)
         if peak * self.itemsize > self.budget:
             raise BudgetError(
                 f"a profile factor (boundary weight W={W}) needs "
@@ -273,7 +297,7 @@ class _Sweep:
         if len(inputs) == 2 and all(isinstance(x, np.ndarray) for x in arrays):
             a, ix = _tensordot_pair(arrays, inputs, set(output))
         if a is None:
-            a, ix, _ = contract_path(arrays, inputs, output, path, self.size, rows=rows)
+            a, ix, _ = contract_path(arrays, inputs, output, path, size, rows=rows)
         for p, lab in enumerate(ix):
             self.size[lab] = a.shape[p]
         b_set = set(boundary)
@@ -325,6 +349,7 @@ def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
     inputs = [lab for _, lab in xs] + [st.inputs[v] for v in mids] + [lab for _, lab in ys]
     x_rows = tuple(lab[0] for _, lab in xs)
     y_rows = tuple(lab[0] for _, lab in ys)
+    size = {i: size[i] for t in inputs for i in t}
     d_y = math.prod(size[i] for i in y_rows)
     output = x_rows + y_rows
     tree = contraction_tree(
@@ -333,8 +358,8 @@ def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
         size,
         optimize=optimize,
     )
-    path = tree.get_path()
-    peak = peak_entries(inputs, output, path, size, rows=x_rows)
+    path = _path(tree)
+    peak = _peak(tree, inputs, output, path, size, x_rows)
     if peak * itemsize > budget:
         raise BudgetError(f"{_fmt_bytes(peak * itemsize)} for the middle matrix")
     a, ix, _ = contract_path(arrays, inputs, output, path, size, rows=x_rows)
@@ -423,7 +448,9 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
         if k in left and k in right:
             mids = np.nonzero((kx > k) & (ky < k) & ~is_term)[0].tolist()
             try:
-                mat = _middle(st, left[k], mids, right[k], sizes, optimize, budget, itemsize)
+                mat = _middle(
+                    st, left[k], mids, right[k], sizes, optimize or "greedy", budget, itemsize
+                )
             except BudgetError:
                 mat = None
         if mat is not None:

@@ -318,4 +318,3 @@ def replica_entropy(tn, A, n=2, *, optimize=None, max_memory=None, executor=None
     return log2_trace_power(
         tn, A, n, optimize=optimize, max_memory=max_memory, executor=executor
     ) / (1 - n)
-
