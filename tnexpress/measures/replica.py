@@ -75,7 +75,7 @@ def _conj(a):
 
 
 def replica_terms(arrays, inputs, size, a_inds, b_inds, n: int):
-    """Arrays, labels and sizes of the ``2n``-replica network :math:`Z_n`.
+    r"""Arrays, labels and sizes of the ``2n``-replica network :math:`Z_n`.
 
     Labels: inner index ``ix`` of ket ``j`` is ``("k", j, ix)``, of bra ``j``
     ``("b", j, ix)``; a leg ``ix`` of ``A`` of ket ``j`` and of bra ``j - 1``
@@ -189,7 +189,8 @@ def contract_scalar_log2(
     """
     if executor is not None and not isinstance(executor, concurrent.futures.Executor):
         raise TypeError(
-            f"executor must be None or a concurrent.futures.Executor, got {type(executor).__name__}"
+            "executor must be None or a concurrent.futures.Executor, got "
+            f"{type(executor).__name__}"
         )
     budget = get_memory_budget() if max_memory is None else int(max_memory)
     itemsize = max(np.dtype(getattr(a, "dtype", np.float64)).itemsize for a in arrays)
