@@ -16,7 +16,7 @@ cuts are not computed independently. Like an MPS canonical sweep:
 2. A left-to-right sweep keeps, for each connected component of :math:`X_k`,
    the ``R`` factor of its matricization (legs ``x`` boundary bonds): adding
    the nodes entering at ``k`` contracts them into the components they touch,
-   with QR compression of the legs (:func:`tnexpress._executor.contract_path`),
+   with QR compression of the legs (:func:`tnexpress.engine.executor.run_path`),
    never a Gram matrix. A right-to-left sweep does the same for :math:`Y_k`.
 3. Each cut's Schmidt values are the singular values of
 
@@ -31,7 +31,7 @@ product), so the factor of ``X_k`` is never the Kronecker product of its parts:
 an HT prefix of ``popcount(k)`` complete subtrees keeps ``popcount(k)`` small
 factors. A cut whose middle matrix or factors exceed the memory budget is
 computed on its own (the replica method for integer ``alpha >= 2``) or refused
-with a :class:`~tnexpress.contract.BudgetError` naming the cut.
+with a :class:`~tnexpress.engine.budget.BudgetError` naming the cut.
 """
 
 from __future__ import annotations
@@ -43,12 +43,15 @@ import numbers
 import autoray as ar
 import numpy as np
 
-from .._executor import contract_path, identity_like, qr_r
-from .._plan import peak_entries
-from .._structure import build_structure
-from ..contract import BudgetError, _fmt_bytes, contraction_tree, get_memory_budget
-from ..schmidt import SchmidtSpectrum
-from ..sides import check_network, open_inds, resolve_side
+from ..engine.budget import BudgetError, get_memory_budget
+from ..engine.budget import fmt_bytes as _fmt_bytes
+from ..engine.executor import identity_like, qr_r
+from ..engine.executor import run_path as contract_path
+from ..engine.paths import contraction_tree
+from ..engine.plan import peak_entries
+from ..engine.sides import check_network, open_inds, resolve_side
+from ..engine.structure import build_structure
+from .schmidt import SchmidtSpectrum
 
 __all__ = ("entanglement_profile", "region_times")
 
@@ -424,7 +427,7 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
     >>> tx.entanglement_profile(ghz).round(12).tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
-    from ..schmidt import entropy
+    from .schmidt import entropy
 
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not alpha >= 0:
         raise ValueError(f"alpha must be a real number >= 0, got alpha={alpha!r}")

@@ -30,9 +30,11 @@ import numbers
 import autoray as ar
 import numpy as np
 
-from .._executor import contract_path
-from ..contract import BudgetError, _fmt_bytes, contraction_tree, get_memory_budget
-from ..sides import check_network, open_inds, resolve_side
+from ..engine.budget import BudgetError, get_memory_budget
+from ..engine.budget import fmt_bytes as _fmt_bytes
+from ..engine.executor import run_path as contract_path
+from ..engine.paths import contraction_tree
+from ..engine.sides import check_network, open_inds, resolve_side
 from .replica import _conj, _terms
 
 __all__ = ("reduced_density_matrix", "mutual_information", "logarithmic_negativity")

@@ -19,9 +19,9 @@ replica network keeps the treewidth of ``2n`` glued trees and the cost does not
 depend on the cut weight ``W``.
 
 The contraction runs through the engine: a cotengra tree from the path cache
-(:func:`tnexpress.contract.contraction_tree`), sliced until its largest
+(:func:`tnexpress.engine.paths.contraction_tree`), sliced until its largest
 intermediate fits the memory budget (checked before anything is allocated),
-each slice run by the pairwise executor :func:`tnexpress._executor.contract_path`
+each slice run by the pairwise executor :func:`tnexpress.engine.executor.run_path`
 with intermediates rescaled to max 1 and the ``log2`` factors accumulated, so
 values like :math:`2^{-512}` and norms like :math:`2^{5000}` stay exponents.
 """
@@ -37,10 +37,12 @@ import autoray as ar
 import cotengra as ctg
 import numpy as np
 
-from .._executor import contract_path
-from ..contract import BudgetError, _fmt_bytes, contraction_tree, get_memory_budget
-from ..sides import check_network, resolve_side
-from ..slicing import MAX_SLICES
+from ..engine.budget import BudgetError, get_memory_budget
+from ..engine.budget import fmt_bytes as _fmt_bytes
+from ..engine.executor import run_path as contract_path
+from ..engine.paths import contraction_tree
+from ..engine.sides import check_network, resolve_side
+from ..engine.slicing import MAX_SLICES
 
 __all__ = ("replica_entropy", "log2_trace_power", "replica_terms", "contract_scalar_log2")
 
@@ -168,7 +170,7 @@ def contract_scalar_log2(
         Arrays, their labels (any hashables, hyper-indices allowed) and the
         dimension of every label; every label is summed.
     optimize : None, str or cotengra optimizer
-        Path optimizer (:func:`tnexpress.contract.contraction_tree`; cached).
+        Path optimizer (:func:`tnexpress.engine.paths.contraction_tree`; cached).
     max_memory : int, optional
         Bytes any single intermediate may take; default the memory budget.
     executor : None or concurrent.futures.Executor
