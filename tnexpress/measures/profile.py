@@ -56,6 +56,8 @@ from .schmidt import SchmidtSpectrum
 __all__ = ("entanglement_profile", "region_times")
 
 _fresh = itertools.count()
+#: optimizer of the many small contractions of the sweeps (cached per structure)
+_SMALL_OPT = "greedy"
 
 
 def _resolve_order(tn, order):
@@ -70,8 +72,11 @@ def _resolve_order(tn, order):
             f"order must be a permutation of the {len(opens)} sites (open legs), "
             f"got {len(order)} entries"
         )
-    head, last = resolve_side(tn, order[:-1], name="order")
-    return list(head) + list(last)
+    head, _ = resolve_side(tn, order[:-1], name="order")
+    (last,), _ = resolve_side(tn, order[-1:], name="order")
+    if last in set(head):
+        raise ValueError(f"order repeats entries [{order[-1]!r}]; each site may appear once")
+    return [*head, last]
 
 
 def _graph(st):
@@ -178,7 +183,7 @@ class _Sweep:
         self.st = st
         self.like = like
         # many small distinct contractions: cotengra's greedy (cached) unless asked
-        self.optimize = "greedy" if optimize is None else optimize
+        self.optimize = _SMALL_OPT if optimize is None else optimize
         self.budget = budget
         self.itemsize = itemsize
         self.inside = np.zeros(st.n_nodes, dtype=bool)
@@ -452,7 +457,7 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
             mids = np.nonzero((kx > k) & (ky < k) & ~is_term)[0].tolist()
             try:
                 mat = _middle(
-                    st, left[k], mids, right[k], sizes, optimize or "greedy", budget, itemsize
+                    st, left[k], mids, right[k], sizes, optimize or _SMALL_OPT, budget, itemsize
                 )
             except BudgetError:
                 mat = None
