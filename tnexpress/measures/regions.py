@@ -224,8 +224,11 @@ def logarithmic_negativity(tn, A, B, *, optimize=None) -> float:
     --------
     >>> import quimb.tensor as qtn
     >>> import tnexpress as tx
-    >>> round(tx.logarithmic_negativity(qtn.MPS_ghz_state(5), [0, 1], [4]), 12)
+    >>> ghz = qtn.MPS_ghz_state(5)
+    >>> round(tx.logarithmic_negativity(ghz, [0, 1], [2, 3, 4]), 12)  # pure: S_1/2
     1.0
+    >>> round(abs(tx.logarithmic_negativity(ghz, [0, 1], [4])), 12)  # 2, 3 traced: separable
+    0.0
     """
     da, db = _dims(tn, A, B)
     rho = reduced_density_matrix(tn, A, B, optimize=optimize)
