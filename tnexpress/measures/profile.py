@@ -344,6 +344,50 @@ def _sweep(st, times, ks, like, optimize, budget, itemsize):
     return snaps, sw.size
 
 
+_LEAN = True  # the einsum route for small middles (the general executor otherwise)
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_path(arrays, inputs, output, path):
+    """Small numpy contractions along ``path``, one ``einsum`` per pair, rescaled to max 1.
+
+    For the many small middle matrices of a sweep (at most ``2^16`` entries
+    anywhere): no row compression, a fraction of the general executor's
+    per-step cost. ``None, None`` when the labels outnumber einsum's letters.
+    """
+    labels = dict.fromkeys(i for t in inputs for i in t)
+    if len(labels) > len(_LETTERS):
+        return None, None
+    sym = {lab: _LETTERS[n] for n, lab in enumerate(labels)}
+    terms = [(a, "".join(sym[i] for i in t)) for a, t in zip(arrays, inputs)]
+    out = "".join(sym[i] for i in output)
+    count: dict = {}
+    for _, t in terms:
+        for c in set(t):
+            count[c] = count.get(c, 0) + 1
+    for i, j in path:
+        i, j = sorted((i, j))
+        (b, bt), (a, at) = terms.pop(j), terms.pop(i)
+        for c in set(at) | set(bt):
+            count[c] -= (c in at) + (c in bt)
+        keep = "".join(c for c in dict.fromkeys(at + bt) if c in out or count.get(c, 0) > 0)
+        r = np.einsum(f"{at},{bt}->{keep}", a, b)
+        m = float(np.abs(r).max()) if r.size else 0.0
+        if m > 0 and math.isfinite(m):
+            r = r / m
+        for c in set(keep):
+            count[c] = count.get(c, 0) + 1
+        terms.append((r, keep))
+    while len(terms) > 1:  # disconnected pieces
+        (b, bt), (a, at) = terms.pop(), terms.pop()
+        keep = "".join(dict.fromkeys(at + bt))
+        terms.append((np.einsum(f"{at},{bt}->{keep}", a, b), keep))
+    a, t = terms[0]
+    if t != out:
+        a = np.einsum(f"{t}->{out}", a)
+    return a, output
+
+
 def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
     """Schmidt values of one cut from the two regions' factors and the middle nodes."""
     if not mids and len(xs) == 1 and len(ys) == 1 and set(xs[0][1][1:]) == set(ys[0][1][1:]):
@@ -367,10 +411,15 @@ def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
         optimize=optimize,
     )
     path = _path(tree)
-    peak = _peak(tree, inputs, output, path, size, x_rows)
-    if peak * itemsize > budget:
-        raise BudgetError(f"{_fmt_bytes(peak * itemsize)} for the middle matrix")
-    a, ix, _ = contract_path(arrays, inputs, output, path, size, rows=x_rows)
+    bound = tree.max_size() * math.prod(size[i] for i in x_rows)
+    a = None
+    if _LEAN and bound <= 2**16 and all(isinstance(x, np.ndarray) for x in arrays):
+        a, ix = _einsum_path(arrays, inputs, output, path)
+    if a is None:
+        peak = _peak(tree, inputs, output, path, size, x_rows)
+        if peak * itemsize > budget:
+            raise BudgetError(f"{_fmt_bytes(peak * itemsize)} for the middle matrix")
+        a, ix, _ = contract_path(arrays, inputs, output, path, size, rows=x_rows)
     a = np.asarray(ar.to_numpy(a))
     y_set = set(y_rows)
     r_ix = [i for i in ix if i not in y_set]
