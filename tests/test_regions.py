@@ -4,6 +4,9 @@ import numpy as np
 import pytest
 import quimb as qu
 import quimb.tensor as qtn
+from helpers import random_hyper_network
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tnexpress as tx
 
@@ -136,3 +139,30 @@ def test_bad_regions_and_budget():
     finally:
         tx.set_memory_budget(old)
     assert all(t.inds == i and np.array_equal(t.data, d) for t, (i, d) in zip(psi.tensors, snap))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["mps", "mps-complex", "peps", "hyper"]),
+    seed=st.integers(0, 10**6),
+)
+def test_property_random_regions_match_numpy(kind, seed):
+    rng = np.random.default_rng(seed)
+    if kind == "hyper":
+        tn = random_hyper_network(rng, n_tensors=5, n_open=6, n_bonds=6, n_hyper=2, max_dim=2)
+    elif kind == "peps":
+        tn = qtn.PEPS.rand(2, 3, 2, seed=seed, dtype=complex)
+    else:
+        dtype = complex if kind == "mps-complex" else float
+        tn = qtn.MPS_rand_state(8, 3, seed=seed, dtype=dtype)
+    v, dims = dense_state(tn)
+    n = len(dims)
+    perm = rng.permutation(n)
+    ka = int(rng.integers(1, n - 1))
+    kb = int(rng.integers(1, n - ka + 1))
+    ia, ib = sorted(perm[:ka].tolist()), sorted(perm[ka : ka + kb].tolist())
+    opens = tx.open_inds(tn)
+    A, B = [opens[i] for i in ia], [opens[i] for i in ib]
+    mi_ref, ln_ref = numpy_measures(v, dims, ia, ib)
+    assert tx.mutual_information(tn, A, B) == pytest.approx(mi_ref, abs=1e-9)
+    assert tx.logarithmic_negativity(tn, A, B) == pytest.approx(ln_ref, abs=1e-9)
