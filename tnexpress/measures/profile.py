@@ -413,7 +413,8 @@ def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
     path = _path(tree)
     bound = tree.max_size() * math.prod(size[i] for i in x_rows)
     a = None
-    if _LEAN and bound <= 2**16 and all(isinstance(x, np.ndarray) for x in arrays):
+    small = bound <= 2**16 and bound * itemsize <= budget
+    if _LEAN and small and all(isinstance(x, np.ndarray) for x in arrays):
         a, ix = _einsum_path(arrays, inputs, output, path)
     if a is None:
         peak = _peak(tree, inputs, output, path, size, x_rows)
