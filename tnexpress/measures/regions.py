@@ -35,7 +35,7 @@ from ..engine.budget import fmt_bytes as _fmt_bytes
 from ..engine.executor import run_path as contract_path
 from ..engine.paths import contraction_tree
 from ..engine.sides import check_network, open_inds, resolve_side
-from .replica import _conj, _terms
+from .replica import _conj, _itemsize, _terms
 
 __all__ = ("reduced_density_matrix", "mutual_information", "logarithmic_negativity")
 
@@ -90,7 +90,7 @@ def reduced_density_matrix(tn, A, B=(), *, optimize=None, max_memory=None):
     out_ket = tuple(("ket", ix) for ix in (*a_inds, *b_inds))
     out_bra = tuple(("bra", ix) for ix in (*a_inds, *b_inds))
     dim = math.prod(size[ix] for ix in (*a_inds, *b_inds))
-    itemsize = max(np.dtype(getattr(a, "dtype", np.float64)).itemsize for a in arrays)
+    itemsize = _itemsize(arrays)
     budget = get_memory_budget() if max_memory is None else int(max_memory)
     way_out = "choose smaller regions A, B, or raise the budget (tx.set_memory_budget)"
     if dim * dim * itemsize > budget:

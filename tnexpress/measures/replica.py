@@ -59,6 +59,17 @@ def check_replica_order(alpha, name: str = "alpha") -> int:
     return int(alpha)
 
 
+def _itemsize(arrays) -> int:
+    """Bytes per entry of the widest dtype among ``arrays`` (any autoray backend)."""
+    sizes = []
+    for a in arrays:
+        try:
+            sizes.append(np.dtype(ar.get_dtype_name(a)).itemsize)
+        except TypeError:  # e.g. bfloat16, unknown to numpy
+            sizes.append(8)
+    return max(sizes, default=8)
+
+
 def _terms(tn):
     arrays, inputs, size = [], [], {}
     for t in tn.tensors:
@@ -195,7 +206,7 @@ def contract_scalar_log2(
             f"{type(executor).__name__}"
         )
     budget = get_memory_budget() if max_memory is None else int(max_memory)
-    itemsize = max(np.dtype(getattr(a, "dtype", np.float64)).itemsize for a in arrays)
+    itemsize = _itemsize(arrays)
     target = max(1, budget // itemsize)
     tree = contraction_tree(inputs, (), size, optimize=optimize)
     sliced = []
@@ -210,6 +221,10 @@ def contract_scalar_log2(
             )
         sym = _symbols_to_labels(inputs)
         sliced = [(sym[s], info.size) for s, info in tree.sliced_inds.items()]
+        if not all(isinstance(a, np.ndarray) for a in arrays):
+            # sliced terms can contract to 0-d intermediates, which the pairwise
+            # executor cannot transpose on torch; slices run on numpy copies
+            arrays = [np.asarray(ar.to_numpy(a)) for a in arrays]
     path = tree.get_path()
     nslices = math.prod(d for _, d in sliced)
     if executor is None or nslices == 1:
