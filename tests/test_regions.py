@@ -166,3 +166,17 @@ def test_property_random_regions_match_numpy(kind, seed):
     mi_ref, ln_ref = numpy_measures(v, dims, ia, ib)
     assert tx.mutual_information(tn, A, B) == pytest.approx(mi_ref, abs=1e-9)
     assert tx.logarithmic_negativity(tn, A, B) == pytest.approx(ln_ref, abs=1e-9)
+
+
+def test_torch_arrays():
+    torch = pytest.importorskip("torch")
+    psi = qtn.MPS_rand_state(8, 3, seed=1, dtype=complex)
+    pt = psi.copy()
+    pt.apply_to_arrays(lambda x: torch.tensor(x))
+    for A, B in (([0], [5]), ([0, 1], [3, 7])):
+        assert tx.mutual_information(pt, A, B) == pytest.approx(
+            tx.mutual_information(psi, A, B), abs=1e-10
+        )
+        assert tx.logarithmic_negativity(pt, A, B) == pytest.approx(
+            tx.logarithmic_negativity(psi, A, B), abs=1e-10
+        )

@@ -181,3 +181,17 @@ def test_bad_side():
         replica_entropy(net, [], 2)
     with pytest.raises(ValueError):
         replica_entropy(net, [99], 2)
+
+
+def test_torch_arrays_sliced_and_unsliced():
+    torch = pytest.importorskip("torch")
+    psi = qtn.MPS_rand_state(8, 3, seed=1)
+    pt = psi.copy()
+    pt.apply_to_arrays(lambda x: torch.tensor(x))
+    A = [0, 2, 5]
+    for n in (2, 3):
+        ref = dense_renyi(psi, [f"k{i}" for i in A], n)
+        assert replica_entropy(pt, A, n) == pytest.approx(ref, abs=1e-9)
+    ref = dense_renyi(psi, [f"k{i}" for i in A], 2)
+    assert replica_entropy(pt, A, 2, max_memory=2**9) == pytest.approx(ref, abs=1e-9)
+    assert isinstance(pt.tensors[0].data, torch.Tensor)
