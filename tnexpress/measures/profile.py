@@ -125,7 +125,9 @@ def _times(adj, n_nodes, roots, pos_of, reduce, empty):
 def region_times(st, seq):
     """Entry times ``k_X`` and exit times ``k_Y`` (numpy int arrays) of every node."""
     n = st.n_nodes
-    term = {st.inputs[t][1]: t for t in (*st.a_terminals, *st.b_terminals)}
+    # the terminal of open leg k exposes the row label ("open", k); its other label
+    # may be a merged COPY class shared by several open legs
+    term = {st.inputs[t][0][1]: t for t in (*st.a_terminals, *st.b_terminals)}
     pos_of = {term[ix]: p for p, ix in enumerate(seq)}
     adj = _graph(st)
     N = len(seq)
