@@ -37,7 +37,10 @@ from .measures.bipartition import Bipartition, bipartition
 from .measures.certify import Certificate, certify
 from .measures.geometric import GeometricMeasure, geometric_measure
 from .measures.mincut import MinCut, min_cut
+from .measures.profile import entanglement_profile
+from .measures.regions import logarithmic_negativity, mutual_information, reduced_density_matrix
 from .measures.registry import get_measure, measure_names, register_measure
+from .measures.replica import replica_entropy
 from .measures.schmidt import (
     SchmidtSpectrum,
     entropy,
@@ -74,6 +77,11 @@ __all__ = (
     "schmidt_rank",
     "schmidt_spectrum",
     "schmidt_values",
+    "entanglement_profile",
+    "logarithmic_negativity",
+    "mutual_information",
+    "reduced_density_matrix",
+    "replica_entropy",
     "open_inds",
     "contract_network",
     "plan_contraction",

@@ -1,11 +1,14 @@
 """The measures: min cut, Schmidt spectrum, exact rank, certificates, geometric measure."""
 
-from . import certify, exact, geometric, mincut, registry, schmidt
+from . import certify, exact, geometric, mincut, profile, regions, registry, replica, schmidt
 from .bipartition import Bipartition, bipartition
 from .certify import Certificate
 from .geometric import GeometricMeasure, geometric_measure
 from .mincut import MinCut, min_cut
+from .profile import entanglement_profile
+from .regions import logarithmic_negativity, mutual_information, reduced_density_matrix
 from .registry import Measure, get_measure, measure_names, register_measure
+from .replica import replica_entropy
 from .schmidt import (
     SchmidtSpectrum,
     entropy,
@@ -39,4 +42,12 @@ __all__ = (
     "schmidt_rank",
     "schmidt_spectrum",
     "schmidt_values",
+    "profile",
+    "regions",
+    "replica",
+    "entanglement_profile",
+    "logarithmic_negativity",
+    "mutual_information",
+    "reduced_density_matrix",
+    "replica_entropy",
 )

@@ -20,11 +20,14 @@ are thin wrappers that build a :class:`Bipartition` and ask it one question.
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 
+from ..engine.budget import BudgetError
 from ..engine.structure import build_structure
 from .mincut import MinCut, min_cut_of, min_cut_structure
 from .schmidt import (
+    REPLICA_W,
     SchmidtSpectrum,
     check_alpha,
     check_rtol,
@@ -61,6 +64,7 @@ class Bipartition:
 
     def __init__(self, tn, A, *, optimize=None):
         self.structure = build_structure(tn, A)
+        self._tn = tn  # read only (the replica method contracts copies of its arrays)
         self.optimize = optimize
         self._spectra: dict[str, SchmidtSpectrum] = {}
         self._exact: dict = {}
@@ -141,8 +145,31 @@ class Bipartition:
         return ex
 
     def entropy(self, alpha: float = 1, *, method: str = "auto") -> float:
-        """Renyi-``alpha`` entanglement entropy in bits (see :func:`tnexpress.entropy`)."""
-        return self.spectrum(method).entropy(check_alpha(alpha))
+        """Renyi-``alpha`` entanglement entropy in bits (see :func:`tnexpress.entropy`).
+
+        ``method="replica"`` (integer ``alpha >= 2``) contracts ``2 alpha``
+        replicas, no factor; ``"auto"`` takes it for an integer ``alpha >= 2``
+        when the min cut is wider than ``2^12`` or its factors exceed the budget.
+        """
+        alpha = check_alpha(alpha)
+        if method == "replica":
+            from .replica import replica_entropy
+
+            return replica_entropy(self._tn, self.a_inds, alpha, optimize=self.optimize)
+        integer = math.isfinite(alpha) and float(alpha).is_integer() and alpha >= 2
+        if method == "auto" and integer and "auto" not in self._spectra:
+            try:
+                sp = spectrum_of(
+                    self.structure, method, self.optimize, self._cut_of, wide=REPLICA_W
+                )
+            except BudgetError:
+                sp = None
+            if sp is None:
+                from .replica import replica_entropy
+
+                return replica_entropy(self._tn, self.a_inds, int(alpha), optimize=self.optimize)
+            self._spectra["auto"] = sp
+        return self.spectrum(method).entropy(alpha)
 
     def certificate(self, *, seed=None, n_primes: int = 2):
         """Exact rank at these weights (``.lower``) against the min cut (``.upper``).

@@ -80,6 +80,8 @@ from ..engine.paths import check_size, contraction_tree
 __all__ = ("GeometricMeasure", "geometric_measure")
 
 _KINDS = ("log", "linear")
+#: a sweep rescales values and environments every this many tree levels
+_NORM_EVERY = 3
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -151,9 +153,19 @@ def _pair_einsum(eq, a, b=None):
 
 
 def _rescale(x, log_scale):
-    """Return ``(x / max|x|, log_scale + log max|x|)``; all-zero x gets scale -inf."""
-    m = float(np.abs(x).max()) if x.size else 0.0
-    if m == 0.0 or not math.isfinite(log_scale):
+    """Return ``(x / |x|, log_scale + log |x|)`` (2-norm); all-zero x gets scale -inf.
+
+    The 2-norm by ``vdot`` is one BLAS call (5x cheaper than ``max|x|`` on the
+    small arrays of a sweep); any positive scale keeps the mantissas in range.
+    """
+    m2 = float(np.vdot(x, x).real)
+    if not (m2 > 0.0 and math.isfinite(m2)):  # zero, or squares out of range
+        m = float(np.abs(x).max()) if x.size else 0.0
+        if m == 0.0 or not math.isfinite(m):
+            return x, -math.inf
+    else:
+        m = math.sqrt(m2)
+    if not math.isfinite(log_scale):
         return x, -math.inf
     return x / m, log_scale + math.log(m)
 
@@ -161,6 +173,59 @@ def _rescale(x, log_scale):
 def _mul(eq, a, b):
     """Scaled pairwise einsum: ``a = (mantissa, log_scale)``, same for ``b``."""
     return _rescale(_pair_einsum(eq, a[0], b[0]), a[1] + b[1])
+
+
+def _compile(eq, shape_a, shape_b):
+    """A function ``f(a, b)`` computing the pairwise einsum ``eq`` for fixed shapes.
+
+    The transpose/reshape/matmul plan is parsed once; a sweep then calls plain
+    ndarray methods only.
+    """
+    if _parse_eq_to_batch_matmul is None:  # pragma: no cover
+        return lambda a, b: _ctg_einsum(eq, a, b)
+    eq_a, eq_b, sa, sb, sab, perm, pure = _parse_eq_to_batch_matmul(eq, shape_a, shape_b)
+    ta = eq_a if isinstance(eq_a, tuple) else None
+    tb = eq_b if isinstance(eq_b, tuple) else None
+    ea = eq_a if isinstance(eq_a, str) else None
+    eb = eq_b if isinstance(eq_b, str) else None
+    if not (ea or eb or pure) and ta is None and tb is None and perm is None:
+        # the common case: reshape, matmul, reshape
+        if sa is not None and sb is not None and sab is not None:
+            return lambda a, b: (a.reshape(sa) @ b.reshape(sb)).reshape(sab)
+        if sa is not None and sb is not None:
+            return lambda a, b: a.reshape(sa) @ b.reshape(sb)
+
+        def f(a, b):
+            if sa is not None:
+                a = a.reshape(sa)
+            if sb is not None:
+                b = b.reshape(sb)
+            ab = a @ b
+            return ab if sab is None else ab.reshape(sab)
+
+        return f
+
+    def g(a, b):
+        if ta is not None:
+            a = a.transpose(ta)
+        elif ea is not None:
+            a = np.einsum(ea, a)
+        if sa is not None:
+            a = a.reshape(sa)
+        if tb is not None:
+            b = b.transpose(tb)
+        elif eb is not None:
+            b = np.einsum(eb, b)
+        if sb is not None:
+            b = b.reshape(sb)
+        ab = a * b if pure else a @ b
+        if sab is not None:
+            ab = ab.reshape(sab)
+        if perm is not None:
+            ab = ab.transpose(perm)
+        return ab
+
+    return g
 
 
 def _local_eq(*terms):
@@ -183,90 +248,140 @@ class _TreeContractor:
     """Scaled contraction along a cotengra tree, plus Gauss-Seidel sweeps.
 
     ``sweepable`` marks the leaves (input positions) that are site vectors;
-    sub-trees without one are contracted once (``fixed`` values).
+    sub-trees without one are contracted once (``fixed`` values). Nodes are
+    numbered ``0..`` (leaves first); a sweep is a precompiled list of steps
+    (module docstring), each a pairwise product with its plan parsed once.
     """
 
     def __init__(self, tree, leaf_arrays, sweepable=()):
-        self.tree = tree
-        self.root = tree.root
-        self.children = dict(tree.children)
-        self.legs = {}
-        self.order = list(tree.traverse())  # (parent, l, r), children first
+        order = list(tree.traverse())  # (parent, l, r), children first
         nodes = [tree.input_to_node(i) for i in range(tree.N)]
-        self.leaf_node = nodes
-        for n in nodes:
-            self.legs[n] = tuple(tree.get_legs(n))
-        for p, _, _ in self.order:
-            self.legs[p] = tuple(tree.get_legs(p))
+        ids = {n: k for k, n in enumerate(nodes)}
+        for p, _, _ in order:
+            ids.setdefault(p, len(ids))
+        self.n_nodes = len(ids)
+        self.root = ids[tree.root]
+        legs = [None] * self.n_nodes
+        for n, k in ids.items():
+            legs[k] = tuple(tree.get_legs(n))
+        size = tree.size_dict
+        shape = [tuple(size[ix] for ix in lg) for lg in legs]
+        self.children = {ids[p]: (ids[a], ids[b]) for p, a, b in order}
+        self.order = [(ids[p], ids[a], ids[b]) for p, a, b in order]
         sweep_set = set(sweepable)
-        self.has_site = {n: (i in sweep_set) for i, n in enumerate(nodes)}
-        self.site_of = {n: i for i, n in enumerate(nodes) if i in sweep_set}
+        has = [False] * self.n_nodes
+        self.site_of = {}
+        for i, n in enumerate(nodes):
+            if i in sweep_set:
+                has[ids[n]] = True
+                self.site_of[ids[n]] = i
         for p, a, b in self.order:
-            self.has_site[p] = self.has_site[a] or self.has_site[b]
-        # einsum equations, built once
-        L = self.legs
-        self.eq_val, self.eq_env_l, self.eq_env_r = {}, {}, {}
-        for p, a, b in self.order:
-            self.eq_val[p] = _local_eq(L[a], L[b], L[p])
-            if self.has_site[p]:
-                self.eq_env_l[p] = _local_eq(L[p], L[b], L[a])
-                self.eq_env_r[p] = _local_eq(L[p], L[a], L[b])
+            has[p] = has[a] or has[b]
+        self.has_site = has
+        self.leaf_node = [ids[n] for n in nodes]
+
+        def comp(x, y, z):
+            return _compile(_local_eq(legs[x], legs[y], legs[z]), shape[x], shape[y])
+
+        self.val_fn = {p: comp(a, b, p) for p, a, b in self.order}
         # fixed leaves and sub-trees
-        self.fixed = {}
+        self.fixed = [None] * self.n_nodes
         for i, n in enumerate(nodes):
             if i in sweep_set:
                 continue
+            k = ids[n]
             x = np.asarray(leaf_arrays[i])
             # the tree's own labels: an optimizer may have relabelled the indices
             term = tuple(tree.inputs[i])
-            if term != L[n]:
-                x = _pair_einsum(_local_eq(term, L[n]), x)
-            self.fixed[n] = _rescale(x, 0.0)
+            if term != legs[k]:
+                x = _pair_einsum(_local_eq(term, legs[k]), x)
+            self.fixed[k] = _rescale(x, 0.0)
         for p, a, b in self.order:
-            if not self.has_site[p]:
-                self.fixed[p] = _mul(self.eq_val[p], self.fixed[a], self.fixed[b])
+            if not has[p]:
+                self.fixed[p] = _rescale(
+                    self.val_fn[p](self.fixed[a][0], self.fixed[b][0]),
+                    self.fixed[a][1] + self.fixed[b][1],
+                )
+        self.program = self._program(comp) if sweep_set else []
+
+    def _program(self, comp):
+        """Steps of one sweep: ``(kind, target, x, y, fn, norm)`` in depth-first order.
+
+        ``kind`` 0: ``env[target] = env[x] * value[y]``; 1: the leaf ``target``
+        is updated from ``env[target]``; 2: ``value[target] = value[x] * value[y]``.
+        ``norm``: rescale the result (every ``_NORM_EVERY``-th level of the tree,
+        and the root). Norms only shrink in between (``|ab| <= |a| |b|`` with
+        mantissas of norm <= 1), so a few unscaled levels cannot overflow.
+        """
+        ch, has = self.children, self.has_site
+        prog = []
+
+        def visit(node, depth):
+            if node in self.site_of:
+                prog.append((1, node, None, None, None, False))
+                return
+            a, b = ch[node]
+            norm = depth % _NORM_EVERY == 0
+            if has[a]:
+                prog.append((0, a, node, b, comp(node, b, a), norm and a not in self.site_of))
+                visit(a, depth + 1)
+            if has[b]:
+                prog.append((0, b, node, a, comp(node, a, b), norm and b not in self.site_of))
+                visit(b, depth + 1)
+            prog.append((2, node, a, b, self.val_fn[node], norm))
+
+        visit(self.root, 0)
+        return prog
 
     def contract(self, site_vectors=None):
-        """Values of all nodes given the site vectors ``{input position: vector}``."""
-        values = dict(self.fixed)
+        """Values (``(mantissa, log scale)`` per node) given ``{input position: vector}``."""
+        values = list(self.fixed)
         if site_vectors:
             for i, v in site_vectors.items():
                 values[self.leaf_node[i]] = (v, 0.0)
+        fns, has = self.val_fn, self.has_site
         for p, a, b in self.order:
-            if self.has_site[p]:
-                values[p] = _mul(self.eq_val[p], values[a], values[b])
+            if has[p]:
+                (x, lx), (y, ly) = values[a], values[b]
+                values[p] = _rescale(fns[p](x, y), lx + ly)
         return values
 
     def sweep(self, values, vectors):
-        """One Gauss-Seidel sweep, updating ``values`` and ``vectors`` in place."""
-        ch, has = self.children, self.has_site
-        stack = [(0, self.root, (np.ones(()), 0.0))]
-        while stack:
-            op, node, env = stack.pop()
-            if op == 0:  # visit
-                if node in self.site_of:
-                    x, ls = env
-                    nrm = float(np.linalg.norm(x))
-                    if nrm > 0.0 and math.isfinite(ls):
-                        c = np.conj(x) / nrm
-                        i = self.site_of[node]
-                        vectors[i] = c
-                        values[node] = (c, 0.0)
-                    continue
-                a, b = ch[node]
-                stack.append((1, node, env))
-                if has[a]:
-                    stack.append((0, a, _mul(self.eq_env_l[node], env, values[b])))
-            elif op == 1:  # left done
-                a, b = ch[node]
-                if has[b]:
-                    stack.append((2, node, None))
-                    stack.append((0, b, _mul(self.eq_env_r[node], env, values[a])))
+        """One Gauss-Seidel sweep, updating ``values`` and ``vectors`` in place.
+
+        Environments carry no scale (only their direction reaches a leaf).
+        """
+        env = [None] * self.n_nodes
+        env[self.root] = np.ones(())
+        site_of = self.site_of
+        vdot, conj, sqrt, log, isfinite = np.vdot, np.conj, math.sqrt, math.log, math.isfinite
+        for kind, t, x, y, fn, norm in self.program:
+            if kind == 0:
+                e = fn(env[x], values[y][0])
+                if norm:
+                    m2 = float(vdot(e, e).real)
+                    if m2 > 0.0 and isfinite(m2):
+                        e = e / sqrt(m2)
+                env[t] = e
+            elif kind == 1:
+                e = env[t]
+                nrm2 = float(vdot(e, e).real)
+                if nrm2 > 0.0 and isfinite(nrm2):
+                    c = conj(e) / sqrt(nrm2)
+                    vectors[site_of[t]] = c
+                    values[t] = (c, 0.0)
+            else:
+                (u, lu), (w, lw) = values[x], values[y]
+                v = fn(u, w)
+                if norm:
+                    m2 = float(vdot(v, v).real)
+                    if m2 > 0.0 and isfinite(m2):
+                        m = sqrt(m2)
+                        values[t] = (v / m, lu + lw + log(m))
+                    else:
+                        values[t] = _rescale(v, lu + lw)
                 else:
-                    values[node] = _mul(self.eq_val[node], values[a], values[b])
-            else:  # right done
-                a, b = ch[node]
-                values[node] = _mul(self.eq_val[node], values[a], values[b])
+                    values[t] = (v, lu + lw)
 
 
 def _log_abs_scalar(val):

@@ -49,6 +49,8 @@ __all__ = (
 )
 
 _METHODS = ("auto", "cut", "dense")
+#: ``method="auto"`` entropies of integer order >= 2 take the replica method beyond this W
+REPLICA_W = 2**12
 
 
 class SchmidtSpectrum:
@@ -238,7 +240,11 @@ def _side_factor(st: Structure, nodes, cut, optimize):
         max(plan.peak_entries(), W * W),
         np.dtype(st.dtype).itemsize,
         what=f"the cut method (cut weight W={W})",
-        instead="this bipartition's min cut is too wide for an exact spectrum on this machine",
+        instead=(
+            "this bipartition's min cut is too wide for an exact spectrum on this machine; "
+            "integer Renyi orders need no factor: Renyi-2 works there with "
+            "tx.entropy(tn, A, alpha=2, method='replica')"
+        ),
     )
     arrays = [_array(st, n) for n in nodes]
     a, ix, l2 = execute(plan, arrays, FloatArith())
@@ -266,12 +272,13 @@ def schmidt_spectrum(tn, A, *, method: str = "auto", optimize=None) -> SchmidtSp
     return Bipartition(tn, A, optimize=optimize).spectrum(method)
 
 
-def spectrum_of(st: Structure, method: str, optimize, cut_of) -> SchmidtSpectrum:
+def spectrum_of(st: Structure, method: str, optimize, cut_of, *, wide=None):
     """The spectrum of a prepared structure; ``cut_of()`` gives ``(side_a, cut)`` (cached).
 
     ``"auto"`` takes the cut route: its ``W x W`` factor is never larger than
     the dense matrix (``W <= min(dim A, dim B)``), and it is the more accurate
-    (see :func:`_dense_spectrum`).
+    (see :func:`_dense_spectrum`). With ``wide``: ``None`` instead of factors
+    when the cut weight exceeds it.
     """
     _check_method(method)
     dim_a = math.prod(st.size[row_label(i)] for i in st.a_inds)
@@ -280,6 +287,8 @@ def spectrum_of(st: Structure, method: str, optimize, cut_of) -> SchmidtSpectrum
         return _dense_spectrum(st, dim_a, dim_b, optimize, cut_of)
     side_a, cut = cut_of()
     W = math.prod(st.size[i] for i in cut)
+    if wide is not None and W > wide:
+        return None
     side_b = [n for n in range(st.n_nodes) if n not in side_a]
     fx, lx = _side_factor(st, side_a, cut, optimize)
     fy, ly = _side_factor(st, side_b, cut, optimize)
@@ -511,6 +520,13 @@ def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> 
     alpha : float
         Renyi order, ``>= 0`` (``1``: von Neumann; ``0``: log of the numerical
         rank; ``inf``: min-entropy).
+    method : {"auto", "cut", "dense", "replica"}
+        As in :func:`schmidt_values`, plus ``"replica"``: for an integer
+        ``alpha >= 2``, :math:`\mathrm{Tr}\,\rho_A^\alpha` from ``2 alpha``
+        replicas of the network (:func:`tnexpress.measures.replica.replica_entropy`),
+        never a ``W x W`` factor. ``"auto"`` takes ``"replica"`` for an integer
+        ``alpha >= 2`` when the min cut is wider than ``2^12`` or its factors
+        exceed the memory budget.
     """
     from .bipartition import Bipartition
 
