@@ -56,7 +56,8 @@ class SchmidtSpectrum:
     Attributes
     ----------
     mantissa : numpy.ndarray
-        Descending singular values, scaled.
+        Descending singular values, scaled (every one the SVD gave, the
+        numerically zero tail included).
     log2_scale : float
         The values are ``mantissa * 2**log2_scale``.
     method : str
@@ -65,28 +66,62 @@ class SchmidtSpectrum:
         ``W`` of the cut used (``"cut"`` method).
     shape : tuple of int
         Shape of the matrix whose singular values were taken.
+
+    Raises
+    ------
+    ValueError
+        If every value is zero (the network contracts to zero: no Schmidt
+        decomposition, no rank, no entropy), or a value is not finite.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> sp = tx.schmidt_spectrum(qtn.MPS_rand_state(10, 4, seed=0), range(5))
+    >>> sp.rank(), len(sp.values), len(sp.significant())  # 32 x 32: 28 zeros
+    (4, 32, 4)
+    >>> sp  # doctest: +ELLIPSIS
+    SchmidtSpectrum(method='dense', 32 values, rank 4, top [0.8693, 0.4325, ...], log2 norm 0.0000)
     """
 
     def __init__(self, mantissa, log2_scale, method, cut_weight, shape):
+        mantissa = np.asarray(mantissa)
+        if not np.all(np.isfinite(mantissa)) or not math.isfinite(log2_scale):
+            raise ValueError(
+                "the Schmidt values are not finite (an overflow or a NaN in the contraction)"
+            )
+        if mantissa.size == 0 or not np.any(mantissa):
+            raise ValueError(
+                "the network contracts to zero: it has no Schmidt decomposition, rank or entropy"
+            )
         self.mantissa = mantissa
         self.log2_scale = log2_scale
         self.method = method
         self.cut_weight = cut_weight
         self.shape = shape
 
+    def __repr__(self) -> str:
+        v = self.values
+        top = ", ".join(f"{x:.4g}" for x in v[:4]) + (", ..." if len(v) > 4 else "")
+        w = f", W={self.cut_weight}" if self.cut_weight is not None else ""
+        return (
+            f"SchmidtSpectrum(method={self.method!r}{w}, {len(v)} values, rank {self.rank()}, "
+            f"top [{top}], log2 norm {self.log2_norm:.4f})"
+        )
+
     @property
     def values(self) -> np.ndarray:
-        """Normalized Schmidt values (``sum s^2 = 1``), descending."""
+        """Normalized Schmidt values (``sum s^2 = 1``), descending, all of them."""
         tot = math.sqrt(float(np.sum(self.mantissa.astype(np.float64) ** 2)))
-        if tot == 0.0 or not math.isfinite(tot):
-            raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
         return self.mantissa / tot
+
+    def significant(self, rtol: float | None = None) -> np.ndarray:
+        """The first :meth:`rank` normalized values: the numerically zero tail dropped."""
+        return self.values[: self.rank(rtol)]
 
     def rank(self, rtol: float | None = None) -> int:
         """Numerical rank: values above ``rtol * s_max`` (default :func:`default_rtol`)."""
         s = self.mantissa
-        if s.size == 0 or s[0] == 0:
-            return 0
         tol = default_rtol(self.shape) if rtol is None else rtol
         return int(np.count_nonzero(s > tol * s[0]))
 
@@ -106,7 +141,7 @@ class SchmidtSpectrum:
     def log2_norm(self) -> float:
         """``log2`` of the Frobenius norm of the network's tensor."""
         tot = math.sqrt(float(np.sum(self.mantissa.astype(np.float64) ** 2)))
-        return (math.log2(tot) if tot > 0 else -math.inf) + self.log2_scale
+        return math.log2(tot) + self.log2_scale
 
 
 def _check_method(method):
@@ -253,7 +288,9 @@ def _dense_spectrum(st: Structure, dim_a, dim_b, optimize) -> SchmidtSpectrum:
     return SchmidtSpectrum(s, l2, "dense", None, mat.shape)
 
 
-def schmidt_values(tn, A, *, method: str = "auto", optimize=None) -> np.ndarray:
+def schmidt_values(
+    tn, A, *, method: str = "auto", optimize=None, all: bool = False
+) -> np.ndarray:
     """Normalized Schmidt values of the bipartition ``(A, rest)``.
 
     Parameters
@@ -261,19 +298,43 @@ def schmidt_values(tn, A, *, method: str = "auto", optimize=None) -> np.ndarray:
     tn : quimb.tensor.TensorNetwork
         Any network; hyper-indices allowed; not modified.
     A : iterable of int or str
-        Side A: site positions or open-index names.
+        Side A: site positions (ints, in ``tn.sites`` order) or open-index
+        names; a list even for one site (``[3]``).
     method : {"auto", "cut", "dense"}
         See the module docstring.
     optimize : None, str or cotengra optimizer
-        Path optimizer (default: :func:`tnexpress.contract.default_optimizer`).
+        Path optimizer (default: :func:`tnexpress.engine.paths.default_optimizer`).
+    all : bool
+        ``False`` (default): the values of the numerical rank (those above
+        ``default_rtol * s_max``, see :func:`schmidt_rank`). ``True``: every
+        value the SVD gave, the numerically zero tail (``~1e-17``) included:
+        ``min`` of the two sides of the matrix decomposed.
 
     Returns
     -------
     numpy.ndarray
-        Descending, ``sum(s**2) == 1``; length ``min`` of the two sides of the
-        matrix the SVD was taken of (trailing values may be numerically zero).
+        Descending, ``sum(s**2) == 1`` (to rounding).
+
+    Raises
+    ------
+    ValueError
+        Bad side, NaN/inf entries, or a network that contracts to zero.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> psi = qtn.MPS_rand_state(12, 8, seed=0)
+    >>> s = tx.schmidt_values(psi, range(6))
+    >>> len(s), bool(abs((s**2).sum() - 1) < 1e-12)
+    (8, True)
+    >>> len(tx.schmidt_values(psi, [0, 1], all=True))  # 4 x 1024 matricization
+    4
     """
-    return schmidt_spectrum(tn, A, method=method, optimize=optimize).values
+    if not isinstance(all, bool):
+        raise TypeError(f"all must be a bool, got {all!r}")
+    sp = schmidt_spectrum(tn, A, method=method, optimize=optimize)
+    return sp.values if all else sp.significant()
 
 
 def default_rtol(shape) -> float:
