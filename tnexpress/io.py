@@ -172,7 +172,10 @@ def load(path):
         raise FileNotFoundError(f"no file {str(path)!r}")
     bad = f"{str(path)!r} is not a tnexpress network file"
     try:
-        with np.load(path, allow_pickle=False) as z:
+        z = np.load(path, allow_pickle=False)
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise ValueError("it is a single .npy array, not an .npz archive")
+        with z:
             if "meta" not in z.files:
                 raise ValueError("it has no 'meta' entry")
             meta = json.loads(z["meta"].tobytes().decode("utf-8"))
