@@ -1,21 +1,22 @@
-"""The main job: bounds and measures of every registered family, as tables and plots.
+"""The atlas's numbers: one function per section, each returning JSON-ready data.
 
-``run_atlas(out)`` walks the architecture registry: for every family, each of
-its atlas architectures and canonical partitions, it records the min-cut bound,
-the theory's closed form (where the family knows one), the measured Schmidt
-rank and entropy (min-cut method), an exact-arithmetic certificate where the
-cut is small enough, and the geometric measure of small networks. It adds the
-depth-efficiency curve (deep vs shallow ConvAC, rank vs N), a bound-vs-measured
-plot, drawings of two networks, and a scale section (N = 4096 inputs). Output:
-``atlas.md``, ``atlas.json`` and PNG figures in ``out``.
+- :func:`atlas_rows`: every registered family, its atlas architectures and
+  canonical partitions: min cut, closed form, float rank, entropy, exact
+  certificate (where ``W <= 4096``);
+- :func:`geometric_rows`: the geometric measure, once per architecture;
+- :func:`depth_efficiency`, :func:`scale_section`, :func:`grid_section`;
+- :func:`renyi2_section`: ``S_2`` of ``ht`` odd/even and left/right cuts vs ``N``
+  (replica method where :func:`tnexpress.entropy` offers it, else the cut method
+  while ``W`` is small);
+- :func:`profile_section`: :func:`tnexpress.entanglement_profile` of ``ht`` and
+  ``tt`` where that function exists (guarded: skipped with a note otherwise).
 """
 
 from __future__ import annotations
 
-import json
 import math
+import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -24,7 +25,17 @@ from ..measures.mincut import min_cut
 from ..measures.schmidt import schmidt_spectrum
 from ..nets import families, get_family
 
-__all__ = ("run_atlas", "atlas_rows")
+__all__ = (
+    "atlas_rows",
+    "geometric_rows",
+    "depth_efficiency",
+    "scale_section",
+    "grid_section",
+    "renyi2_section",
+    "profile_section",
+    "progress_bar",
+)
+
 
 _CERTIFY_MAX_W = 4096
 _GEOMETRIC_MAX_SITES = 12
@@ -49,63 +60,110 @@ def _arch_str(arch: dict) -> str:
     return " ".join(parts)
 
 
-def _geometric(net):
-    try:
-        from ..measures.geometric import geometric_measure
-    except ImportError:  # pragma: no cover - module always shipped
-        return None
-    return float(geometric_measure(net, restarts=4, seed=0))
+def progress_bar(total: int, desc: str, progress: bool):
+    """A tqdm bar on a terminal (``progress`` and stderr a TTY), else a no-op stand-in."""
+    if progress and sys.stderr.isatty():
+        try:
+            from tqdm.auto import tqdm
+
+            return tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
+        except ImportError:  # pragma: no cover - tqdm is a core dependency
+            pass
+    return _NoBar()
 
 
-def atlas_rows(quick: bool = False, *, log=print) -> list[dict]:
-    """One row per (family, architecture, partition)."""
-    rows = []
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def set_postfix_str(self, s):
+        pass
+
+    def close(self):
+        pass
+
+
+def _jsonable_arch(arch: dict) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in arch.items()}
+
+
+def _work(quick: bool):
     for name in families():
         fam = get_family(name)
-        archs = fam.atlas[:1] if quick else fam.atlas
-        for arch in archs:
-            net = fam.build(**arch, seed=0)
-            e_g = None
-            if net.nsites <= _GEOMETRIC_MAX_SITES:
-                t0 = time.perf_counter()
-                e_g = _geometric(net)
-                log(
-                    f"  {name} {_arch_str(arch)}: geometric measure {e_g:.4f} bits "
-                    f"({time.perf_counter() - t0:.2f} s)"
-                )
-            for pname, A in fam.partitions(**arch).items():
-                t0 = time.perf_counter()
-                cut = min_cut(net, A)
-                sp = schmidt_spectrum(net, A, method="cut")
-                rank = sp.rank()
-                ent = sp.entropy()
-                cert = None
-                if cut.weight <= _CERTIFY_MAX_W:
-                    c = certify(fam, A, seed=0, **arch)
-                    cert = {"lower": c.lower, "upper": c.upper, "proven": c.proven}
-                bound = fam.bound(pname, **arch) if fam.bound else None
-                row = {
+        for arch in fam.atlas[:1] if quick else fam.atlas:
+            yield name, fam, arch
+
+
+def atlas_rows(quick: bool = False, *, log=print, progress: bool = True) -> list[dict]:
+    """One row per (family, architecture, partition): bound, rank, entropy, certificate.
+
+    ``certified`` holds the exact rank at integer weights (``lower``, a lower
+    bound on the rank for almost every weight) and the min cut (``upper``);
+    ``rank_best`` is the best proven lower bound (the certificate's where there
+    is one, else the float rank).
+    """
+    work = [(n, f, a, f.partitions(**a)) for n, f, a in _work(quick)]
+    bar = progress_bar(sum(len(p) for *_, p in work), "atlas rows", progress)
+    rows = []
+    for name, fam, arch, parts in work:
+        net = fam.build(**arch, seed=0)
+        for pname, A in parts.items():
+            bar.set_postfix_str(f"{name} {pname}")
+            t0 = time.perf_counter()
+            cut = min_cut(net, A)
+            sp = schmidt_spectrum(net, A, method="cut")
+            rank = sp.rank()
+            ent = sp.entropy()
+            cert = None
+            if cut.weight <= _CERTIFY_MAX_W:
+                c = certify(fam, A, seed=0, **arch)
+                cert = {"lower": c.lower, "upper": c.upper, "proven": c.proven}
+            bound = fam.bound(pname, **arch) if fam.bound else None
+            rows.append(
+                {
                     "family": name,
-                    "arch": {k: list(v) if isinstance(v, tuple) else v for k, v in arch.items()},
+                    "arch": _jsonable_arch(arch),
                     "N": net.nsites,
                     "partition": pname,
                     "min_cut": cut.weight,
                     "closed_form": bound,
                     "schmidt_rank": rank,
+                    "rank_best": max(rank, cert["lower"]) if cert else rank,
                     "entropy_bits": ent,
                     "certified": cert,
-                    "geometric_bits": e_g,
                     "seconds": time.perf_counter() - t0,
                 }
-                rows.append(row)
-                log(
-                    f"  {name:8s} {_arch_str(arch):32s} {pname:12s} cut={cut.weight:<6} "
-                    f"rank={rank:<6} S={ent:.3f} bits"
-                )
+            )
+            bar.update()
+            log(
+                f"  {name:8s} {_arch_str(arch):32s} {pname:12s} cut={cut.weight:<6} "
+                f"rank={rank:<6} S={ent:.3f} bits"
+            )
+    bar.close()
     return rows
 
 
-def _depth_efficiency(quick: bool, log=print) -> dict:
+def geometric_rows(quick: bool = False, *, log=print) -> list[dict]:
+    """Geometric measure (bits) of each atlas architecture with at most 12 sites."""
+    from ..measures.geometric import geometric_measure
+
+    out = []
+    for name, fam, arch in _work(quick):
+        net = fam.build(**arch, seed=0)
+        if net.nsites > _GEOMETRIC_MAX_SITES:
+            continue
+        t0 = time.perf_counter()
+        e_g = float(geometric_measure(net, restarts=4, seed=0))
+        secs = time.perf_counter() - t0
+        out.append(
+            {"family": name, "arch": _jsonable_arch(arch), "N": net.nsites, "bits": e_g,
+             "seconds": secs}
+        )
+        log(f"  {name} {_arch_str(arch)}: geometric measure {e_g:.4f} bits ({secs:.2f} s)")
+    return out
+
+
+def depth_efficiency(quick: bool, log=print) -> dict:
     """Deep (HT) vs shallow (CP) odd/even ranks as N grows (M=2, r=2 deep, r=4 shallow)."""
     from ..nets import cp, ht
     from ..partitions import odd_even
@@ -140,7 +198,7 @@ def _depth_efficiency(quick: bool, log=print) -> dict:
     return out
 
 
-def _scale_section(quick: bool, log=print) -> list[dict]:
+def scale_section(quick: bool, log=print) -> list[dict]:
     from ..nets import ht, tt
     from ..partitions import left_right
 
@@ -181,7 +239,7 @@ def _template(K: int, d: int, seed: int = 0):
     return t / np.linalg.norm(t, axis=1, keepdims=True) * rng.uniform(0.7, 1.3, (K, 1))
 
 
-def _grid_section(quick: bool, log=print) -> dict:
+def grid_section(quick: bool, log=print) -> dict:
     """Non-multilinear results through grid tensors (Claim 7.1: rank lower-bounds sep. rank)."""
     from ..grid import generalized as G
     from ..grid.attention import attention_separation_ranks, linear_attention
@@ -217,212 +275,88 @@ def _grid_section(quick: bool, log=print) -> dict:
     return out
 
 
-def _plots(out: Path, rows, depth, log=print) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    files = []
-    # 1. depth efficiency
-    fig, ax = plt.subplots(figsize=(6, 4))
-    N = depth["N"]
-    ax.plot(
-        N,
-        [math.log2(w) for w in depth["deep_bound"]],
-        "o-",
-        label="deep ConvAC (r=2): min-cut bound = N/2",
-    )
-    md = [(n, math.log2(m)) for n, m in zip(N, depth["deep_measured"]) if m is not None]
-    if md:
-        ax.plot(*zip(*md), "s", ms=11, mfc="none", label="deep: measured rank")
-    cd = [(n, math.log2(c)) for n, c in zip(N, depth["deep_certified"]) if c is not None]
-    if cd:
-        ax.plot(*zip(*cd), "x", ms=9, color="k", label="deep: certified (exact)")
-    ax.plot(
-        N,
-        [math.log2(m) for m in depth["shallow_measured"]],
-        "^-",
-        label="shallow ConvAC (r=4): measured",
-    )
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("N (inputs)")
-    ax.set_ylabel("log2 of the odd/even Schmidt rank")
-    ax.set_title("Depth efficiency: deep min(r0, M)^(N/2) vs shallow r")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "depth_efficiency.png", dpi=110)
-    plt.close(fig)
-    files.append("depth_efficiency.png")
-    # 2. bound vs measured
-    fig, ax = plt.subplots(figsize=(5, 5))
-    fams = sorted({r["family"] for r in rows})
-    for fam in fams:
-        xs = [math.log2(r["min_cut"]) for r in rows if r["family"] == fam]
-        ys = [math.log2(max(r["schmidt_rank"], 1)) for r in rows if r["family"] == fam]
-        ax.scatter(xs, ys, label=fam, alpha=0.8)
-    lim = max([math.log2(r["min_cut"]) for r in rows] + [1]) + 0.5
-    ax.plot([0, lim], [0, lim], "k--", lw=0.8, label="rank = bound")
-    ax.set_xlabel("log2 min-cut bound")
-    ax.set_ylabel("log2 measured Schmidt rank")
-    ax.set_title("Quantum min-cut bound vs measured rank")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "bound_vs_measured.png", dpi=110)
-    plt.close(fig)
-    files.append("bound_vs_measured.png")
-    # 3. per-partition ranks of each family's first architecture
-    fig, ax = plt.subplots(figsize=(8, 4))
-    labels, bounds, ranks = [], [], []
-    for fam in fams:
-        first = [r for r in rows if r["family"] == fam]
-        arch0 = first[0]["arch"]
-        for r in first:
-            if r["arch"] == arch0:
-                labels.append(f"{fam}\n{r['partition']}")
-                bounds.append(math.log2(r["min_cut"]))
-                ranks.append(math.log2(max(r["schmidt_rank"], 1)))
-    x = np.arange(len(labels))
-    ax.bar(x - 0.2, bounds, 0.4, label="log2 min cut")
-    ax.bar(x + 0.2, ranks, 0.4, label="log2 measured rank")
-    ax.set_xticks(x, labels, fontsize=6, rotation=60)
-    ax.set_title("Rank per partition (first architecture of each family)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "partitions.png", dpi=110)
-    plt.close(fig)
-    files.append("partitions.png")
-    # 4. drawings
-    from ..nets import ht, ht2d
-
-    for fname, net in (
-        ("network_ht8.png", ht(8, 2, (2, 2, 2), seed=0)),
-        ("network_ht2d.png", ht2d(4, 4, 2, (2, 2), seed=0)),
-    ):
-        try:
-            fig = net.draw(color=["CONV", "OUT"], return_fig=True, figsize=(6, 6))
-            fig.savefig(out / fname, dpi=90)
-            plt.close(fig)
-            files.append(fname)
-        except Exception as e:  # drawing is a nicety; never fail the atlas on it
-            log(f"  (could not draw {fname}: {e})")
-    return files
 
 
-def _markdown(rows, depth, scale, files, seconds, grid=None) -> str:
-    lines = [
-        "# tnexpress atlas",
-        "",
-        f"Generated by `tnexpress atlas` in {seconds:.1f} s. Weights: Gaussian, seed 0; "
-        "certificates: integer weights, exact rank mod two random primes.",
-        "",
-        "## Bound vs measured, every family and canonical partition",
-        "",
-        "| family | architecture | partition | min cut | closed form | Schmidt rank (float64) | "
-        "entropy (bits) | certified (lower = upper) | geometric measure (bits) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        c = r["certified"]
-        cert = (
-            "-"
-            if c is None
-            else (
-                f"{c['lower']} = {c['upper']}" if c["proven"] else f"{c['lower']} < {c['upper']}"
-            )
-        )
-        lines.append(
-            f"| {r['family']} | {_arch_str(r['arch'])} | {r['partition']} | {r['min_cut']} | "
-            f"{_fmt(r['closed_form'])} | {r['schmidt_rank']} | {r['entropy_bits']:.4f} | {cert} | "
-            f"{_fmt(r['geometric_bits'])} |"
-        )
-    met = sum(r["schmidt_rank"] == r["min_cut"] for r in rows)
-    proven = sum(bool(r["certified"] and r["certified"]["proven"]) for r in rows)
-    short = [r for r in rows if r["certified"] and r["certified"]["lower"] > r["schmidt_rank"]]
-    lines += [
-        "",
-        f"Measured rank meets the min-cut bound in {met} of {len(rows)} rows; the "
-        f"exact certificate proves rank = bound in {proven} rows.",
-        *(
-            [
-                f"In {len(short)} rows the spectrum falls below float64 resolution: the float "
-                "rank undercounts and the exact rank is the answer."
-            ]
-            if short
-            else []
-        ),
-        "",
-        "## Depth efficiency (odd/even, M = 2)",
-        "",
-        "| N | deep bound | deep measured | deep certified | shallow (r=4) bound | "
-        "shallow measured |",
-        "|---|---|---|---|---|---|",
-    ]
-    for i, _N in enumerate(depth["N"]):
-        lines.append("| " + " | ".join(_fmt(depth[k][i]) for k in depth) + " |")
-    lines += [
-        "",
-        "## Scale: left/right spectra far beyond dense",
-        "",
-        "| network | min cut | entropy (bits) | log2 norm | seconds |",
-        "|---|---|---|---|---|",
-    ]
-    for s in scale:
-        lines.append(
-            f"| {s['network']} | {s['min_cut']} | {s['entropy_bits']:.4f} | "
-            f"{s['log2_norm']:.1f} | {s['seconds']:.2f} |"
-        )
-    if grid:
-        lines += [
-            "",
-            "## Grid tensors: ReLU / max pooling and self-attention",
-            "",
-            "Odd/even grid-tensor rank on a 4-point template (a lower bound on the "
-            "separation rank, Claim 7.1):",
-            "",
-            "| N | deep ReLU/max (best of 3) | shallow ReLU/max, 8 channels | M^(N/2) |",
-            "|---|---|---|---|",
-        ]
-        for r in grid["relu_max"]:
-            lines.append(f"| {r['N']} | {r['deep']} | {r['shallow_8_channels']} | {r['full']} |")
-        lines += [
-            "",
-            "Linear self-attention (d_x = 2, N = 6): distinct ranks over all balanced "
-            "partitions (one value = partition invariance):",
-            "",
-            "| depth L | partitions | distinct ranks |",
-            "|---|---|---|",
-        ]
-        for r in grid["attention"]:
-            lines.append(f"| {r['L']} | {r['partitions']} | {r['ranks']} |")
-    lines += ["", "## Figures", ""] + [f"![{f}]({f})" for f in files]
-    return "\n".join(lines) + "\n"
+def _supports_replica() -> bool:
+    from .. import entropy
+    from ..nets import tt
+
+    try:
+        entropy(tt(4, 2, 2, seed=0), [0, 1], alpha=2, method="replica")
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
-def run_atlas(out: Path | str = "atlas", *, quick: bool = False, log=print) -> dict:
-    """Compute the atlas and write ``atlas.md``, ``atlas.json`` and PNGs to ``out``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    log("tnexpress atlas: families " + ", ".join(families()))
-    rows = atlas_rows(quick, log=log)
-    depth = _depth_efficiency(quick, log=log)
-    scale = _scale_section(quick, log=log)
-    grid = _grid_section(quick, log=log)
-    files = _plots(out, rows, depth, log=log)
-    seconds = time.perf_counter() - t0
-    data = {
-        "rows": rows,
-        "depth_efficiency": depth,
-        "scale": scale,
-        "grid_tensors": grid,
-        "figures": files,
-        "seconds": seconds,
-    }
-    (out / "atlas.json").write_text(json.dumps(data, indent=1))
-    (out / "atlas.md").write_text(_markdown(rows, depth, scale, files, seconds, grid))
-    log(
-        f"wrote {out / 'atlas.md'}, {out / 'atlas.json'} and {len(files)} figures "
-        f"in {seconds:.1f} s"
-    )
-    return data
+def renyi2_section(quick: bool, *, log=print, progress: bool = True, max_seconds: float = 20.0):
+    """``S_2`` (bits) of ``ht`` (M=2, r=2) odd/even and left/right cuts as ``N`` grows.
+
+    With the replica method (``tx.entropy(..., alpha=2, method="replica")``,
+    cost independent of the cut weight) ``N`` runs to 4096 (quick: 64); without
+    it the cut method runs while ``W <= 2**12``. A size whose call takes more
+    than ``max_seconds`` ends the sweep of that cut.
+    """
+    from .. import entropy
+    from ..nets import ht
+    from ..partitions import left_right, odd_even
+
+    replica = _supports_replica()
+    method = "replica" if replica else "cut"
+    Ns = [4, 8, 16, 32, 64] if quick else [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+    out = {"method": method, "N": [], "odd_even": [], "left_right": [], "seconds": []}
+    bar = progress_bar(len(Ns), "S_2 vs N", progress)
+    stop = set()
+    for N in Ns:
+        net = ht(N, 2, (2,) * int(math.log2(N)), seed=0)
+        vals, t0 = {}, time.perf_counter()
+        for key, A in (("odd_even", odd_even(N)), ("left_right", left_right(N))):
+            v = None
+            if key not in stop and (replica or min_cut(net, A).weight <= 2**12):
+                t1 = time.perf_counter()
+                v = float(entropy(net, A, alpha=2, method=method))
+                if time.perf_counter() - t1 > max_seconds:
+                    stop.add(key)
+            vals[key] = v
+        if all(v is None for v in vals.values()):
+            break
+        out["N"].append(N)
+        for key, v in vals.items():
+            out[key].append(v)
+        out["seconds"].append(time.perf_counter() - t0)
+        bar.update()
+        log(f"  S_2 ({method}) ht N={N}: odd/even {vals['odd_even']}, left/right "
+            f"{vals['left_right']}")
+    bar.close()
+    return out
+
+
+def profile_section(quick: bool, *, log=print, progress: bool = True):
+    """Entanglement profiles (``S_1`` across ``(sites[:k], sites[k:])``) of ``ht`` and ``tt``.
+
+    Needs :func:`tnexpress.entanglement_profile`; where the installed version
+    lacks it the section is ``{"available": False, ...}`` and the atlas goes on.
+    """
+    import tnexpress as tx
+
+    fn = getattr(tx, "entanglement_profile", None)
+    if fn is None:
+        log("  entanglement profile: tnexpress.entanglement_profile not available; skipped")
+        return {"available": False, "note": "tnexpress.entanglement_profile is not available"}
+    from ..nets import ht, tt
+
+    Ns = [16, 64] if quick else [64, 256, 1024]
+    out = {"available": True, "profiles": []}
+    bar = progress_bar(2 * len(Ns), "profiles", progress)
+    for N in Ns:
+        for fam, net in (
+            ("ht", ht(N, 2, (2,) * int(math.log2(N)), seed=0)),
+            ("tt", tt(N, 2, 4, seed=0)),
+        ):
+            t0 = time.perf_counter()
+            prof = [float(x) for x in np.asarray(fn(net, alpha=1))]
+            secs = time.perf_counter() - t0
+            out["profiles"].append({"family": fam, "N": N, "entropy_bits": prof, "seconds": secs})
+            bar.update()
+            log(f"  profile {fam} N={N}: max S_1 {max(prof):.3f} bits ({secs:.2f} s)")
+    bar.close()
+    return out
