@@ -20,8 +20,14 @@ def test_atlas_quick(tmp_path):
     for f in data["figures"]:
         assert (tmp_path / f).stat().st_size > 1000
         assert f"![{f}]({f})" in md
-    for f in ("depth_efficiency.png", "bound_vs_measured.png", "partitions.png",
-              "renyi2_vs_N.png", "network_ht8.png", "network_ht2d.png"):
+    for f in (
+        "depth_efficiency.png",
+        "bound_vs_measured.png",
+        "partitions.png",
+        "renyi2_vs_N.png",
+        "network_ht8.png",
+        "network_ht2d.png",
+    ):
         assert f in data["figures"], f
     families = {r["family"] for r in data["rows"]}
     assert set(tx.nets.families()) == families

@@ -59,7 +59,7 @@ _NAMES = {
     "load": "io",
 }
 
-from .draw import draw  # stdlib-only module: the function, not the module, is tx.draw
+from .draw import draw  # noqa: E402 - stdlib-only module; tx.draw is the function
 
 __all__ = ("__version__", *_SUBMODULES, *_NAMES, "draw")
 

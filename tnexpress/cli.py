@@ -195,9 +195,9 @@ def _report(net, A, opts, out, fam):
     for name in measure_names():
         out[name] = get_measure(name)(bp, alpha=opts.alpha, method=opts.method)
     if fam is not None:
-        out["closed_form"] = fam.bound(opts.partition, **{k: out[k] for k in fam.params}) if (
-            fam.bound
-        ) else None
+        out["closed_form"] = (
+            fam.bound(opts.partition, **{k: out[k] for k in fam.params}) if fam.bound else None
+        )
     if opts.spectrum:
         s = bp.spectrum(opts.method).significant()
         s = s[: opts.top] if opts.top else s

@@ -165,9 +165,13 @@ def draw(tn, A=None, path=None, *, grid=None, figsize=None, title=None, labels=N
             side_of_tid[tid] = "A" if tid in mc.tids_a else "B"
     if figsize is None:
         side = len(legs) ** 0.5
-        figsize = (min(12, 4 + 0.8 * side), min(10, 3 + 0.7 * side)) if two_d else (
-            min(14, 4 + 0.45 * len(legs)),
-            4.5,
+        figsize = (
+            (min(12, 4 + 0.8 * side), min(10, 3 + 0.7 * side))
+            if two_d
+            else (
+                min(14, 4 + 0.45 * len(legs)),
+                4.5,
+            )
         )
     fig, ax = plt.subplots(figsize=figsize)
     segs, cut_segs = [], []
@@ -186,7 +190,9 @@ def draw(tn, A=None, path=None, *, grid=None, figsize=None, title=None, labels=N
                 shared = set(tn.tensor_map[u[1]].inds) & set(tn.tensor_map[v[1]].inds)
                 is_cut = bool(shared & cut_inds)
             (cut_segs if is_cut else segs).append((pos[u], pos[v]))
-    ax.add_collection(LineCollection(segs, colors="#555555", linewidths=0.8, zorder=1, gid="edges"))
+    ax.add_collection(
+        LineCollection(segs, colors="#555555", linewidths=0.8, zorder=1, gid="edges")
+    )
     ax.add_collection(
         LineCollection(cut_segs, colors=_COLOURS["cut"], linewidths=3.0, zorder=2, gid="cut")
     )
@@ -227,8 +233,26 @@ def draw(tn, A=None, path=None, *, grid=None, figsize=None, title=None, labels=N
             ax.annotate(str(ix), (x, y + dy), ha="center", va="top", fontsize=8)
     handles = [
         Line2D([], [], marker="o", ls="", mfc="white", mec="k", ms=9, label="tensor"),
-        Line2D([], [], marker="o", ls="", mfc="black", mec="k", ms=5, label="pooling delta (hyper-index)"),
-        Line2D([], [], marker="s", ls="", mfc=_COLOURS["none"], mec="k", ms=7, label="open leg (input)"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            mfc="black",
+            mec="k",
+            ms=5,
+            label="pooling delta (hyper-index)",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="s",
+            ls="",
+            mfc=_COLOURS["none"],
+            mec="k",
+            ms=7,
+            label="open leg (input)",
+        ),
     ]
     if A is not None:
         handles += [
@@ -236,7 +260,9 @@ def draw(tn, A=None, path=None, *, grid=None, figsize=None, title=None, labels=N
             Line2D([], [], marker="s", ls="", mfc=_COLOURS["B"], mec="k", ms=8, label="side B"),
             Line2D([], [], color=_COLOURS["cut"], lw=3, label=f"min cut (W = {cut_w})"),
         ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False
+    )
     ax.autoscale_view()
     ax.margins(0.08)
     ax.set_aspect("equal" if two_d else "auto")

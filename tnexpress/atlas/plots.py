@@ -21,7 +21,9 @@ def _depth(out: Path, depth) -> str:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     N = depth["N"]
-    ax.plot(N, [math.log2(w) for w in depth["deep_bound"]], "o-", label="deep (r=2): min-cut bound")
+    ax.plot(
+        N, [math.log2(w) for w in depth["deep_bound"]], "o-", label="deep (r=2): min-cut bound"
+    )
     md = [(n, math.log2(m)) for n, m in zip(N, depth["deep_measured"]) if m is not None]
     if md:
         ax.plot(*zip(*md), "s", ms=11, mfc="none", label="deep: measured rank")
@@ -63,15 +65,20 @@ def _bound_vs_rank(out: Path, rows) -> str:
                 ax.plot(x, math.log2(r["schmidt_rank"]), "x", color="0.55", ms=6)
         for (x, y, proven), rs in points.items():
             ax.plot(
-                x, y, "o", ms=5 + 2 * len(rs), color="#2a9d4b" if proven else "#4c72b0",
-                mfc="#2a9d4b" if proven else "none", alpha=0.85,
+                x,
+                y,
+                "o",
+                ms=5 + 2 * len(rs),
+                color="#2a9d4b" if proven else "#4c72b0",
+                mfc="#2a9d4b" if proven else "none",
+                alpha=0.85,
             )
         ax.plot([0, lim], [0, lim], "k--", lw=0.7)
         ax.set_xlim(-0.5, lim)
         ax.set_ylim(-0.5, lim)
         ax.set_title(f"{fam} ({len(fr)} rows)", fontsize=10)
         ax.grid(alpha=0.3)
-    for ax in axes.flat[len(fams):]:
+    for ax in axes.flat[len(fams) :]:
         ax.axis("off")
     for ax in axes[-1]:
         ax.set_xlabel("log2 min-cut bound W")
@@ -81,8 +88,15 @@ def _bound_vs_rank(out: Path, rows) -> str:
 
     handles = [
         Line2D([], [], marker="o", ls="", color="#2a9d4b", label="certified: exact rank = bound"),
-        Line2D([], [], marker="o", ls="", mfc="none", color="#4c72b0",
-               label="float64 rank (no certificate)"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            mfc="none",
+            color="#4c72b0",
+            label="float64 rank (no certificate)",
+        ),
         Line2D([], [], marker="x", ls="", color="0.55", label="float64 rank where it undercounts"),
         Line2D([], [], ls="--", color="k", label="rank = bound"),
     ]
@@ -129,7 +143,10 @@ def _renyi2(out: Path, s2) -> str | None:
         return None
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for key, lab, mk in (("odd_even", "odd/even cut", "o-"), ("left_right", "left/right cut", "s-")):
+    for key, lab, mk in (
+        ("odd_even", "odd/even cut", "o-"),
+        ("left_right", "left/right cut", "s-"),
+    ):
         pts = [(n, v) for n, v in zip(s2["N"], s2[key]) if v is not None]
         if pts:
             ax.plot(*zip(*pts), mk, label=lab)
@@ -173,10 +190,20 @@ def _drawings(out: Path, log) -> list[str]:
 
     files = []
     for fname, net, A, kw, title in (
-        ("network_ht8.png", ht(8, 2, (2, 2, 2), seed=0), odd_even(8), {},
-         "Deep ConvAC, N=8: odd/even min cut (W = 16)"),
-        ("network_ht2d.png", ht2d(4, 4, 2, (2, 2), seed=0), checkerboard(4, 4), {"grid": (4, 4)},
-         "2D deep ConvAC 4x4, 2x2 pooling: checkerboard cut"),
+        (
+            "network_ht8.png",
+            ht(8, 2, (2, 2, 2), seed=0),
+            odd_even(8),
+            {},
+            "Deep ConvAC, N=8: odd/even min cut (W = 16)",
+        ),
+        (
+            "network_ht2d.png",
+            ht2d(4, 4, 2, (2, 2), seed=0),
+            checkerboard(4, 4),
+            {"grid": (4, 4)},
+            "2D deep ConvAC 4x4, 2x2 pooling: checkerboard cut",
+        ),
     ):
         try:
             plt = _plt()

@@ -97,8 +97,10 @@ def markdown(data: dict) -> str:
         if not prof.get("available"):
             lines.append(f"Skipped: {prof.get('note')}.")
         else:
-            lines += ["| network | N | max S_1 (bits) | mean S_1 (bits) | seconds |",
-                      "|---|---|---|---|---|"]
+            lines += [
+                "| network | N | max S_1 (bits) | mean S_1 (bits) | seconds |",
+                "|---|---|---|---|---|",
+            ]
             for p in prof["profiles"]:
                 S = p["entropy_bits"]
                 lines.append(

@@ -156,8 +156,13 @@ def geometric_rows(quick: bool = False, *, log=print) -> list[dict]:
         e_g = float(geometric_measure(net, restarts=4, seed=0))
         secs = time.perf_counter() - t0
         out.append(
-            {"family": name, "arch": _jsonable_arch(arch), "N": net.nsites, "bits": e_g,
-             "seconds": secs}
+            {
+                "family": name,
+                "arch": _jsonable_arch(arch),
+                "N": net.nsites,
+                "bits": e_g,
+                "seconds": secs,
+            }
         )
         log(f"  {name} {_arch_str(arch)}: geometric measure {e_g:.4f} bits ({secs:.2f} s)")
     return out
@@ -199,6 +204,7 @@ def depth_efficiency(quick: bool, log=print) -> dict:
 
 
 def scale_section(quick: bool, log=print) -> list[dict]:
+    """Left/right spectra of ht and tt at N = 4096 and 16384 (quick: 1024), far beyond dense."""
     from ..nets import ht, tt
     from ..partitions import left_right
 
@@ -275,8 +281,6 @@ def grid_section(quick: bool, log=print) -> dict:
     return out
 
 
-
-
 def _supports_replica() -> bool:
     from .. import entropy
     from ..nets import tt
@@ -324,8 +328,10 @@ def renyi2_section(quick: bool, *, log=print, progress: bool = True, max_seconds
             out[key].append(v)
         out["seconds"].append(time.perf_counter() - t0)
         bar.update()
-        log(f"  S_2 ({method}) ht N={N}: odd/even {vals['odd_even']}, left/right "
-            f"{vals['left_right']}")
+        log(
+            f"  S_2 ({method}) ht N={N}: odd/even {vals['odd_even']}, left/right "
+            f"{vals['left_right']}"
+        )
     bar.close()
     return out
 

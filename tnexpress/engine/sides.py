@@ -30,6 +30,13 @@ def open_inds(tn: qtn.TensorNetwork) -> tuple[str, ...]:
     may be a hyper-index, e.g. an input read by several overlapping windows),
     then any other index that appears on exactly one tensor (e.g. an output
     leg ``y``). Other networks: the indices on exactly one tensor, in quimb's order.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> tx.open_inds(qtn.MPS_rand_state(3, 2, seed=0))
+    ('k0', 'k1', 'k2')
     """
     site_inds: tuple[str, ...] = ()
     if hasattr(tn, "site_inds") and hasattr(tn, "sites"):

@@ -235,6 +235,14 @@ def schmidt_spectrum(tn, A, *, method: str = "auto", optimize=None) -> SchmidtSp
     See :func:`schmidt_values` for the parameters; this variant keeps the
     overall scale as an exponent (:class:`SchmidtSpectrum`). A thin wrapper of
     :meth:`tnexpress.Bipartition.spectrum`.
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> net = tx.nets.tt(4096, 2, 4, seed=0)  # 2^4096 amplitudes
+    >>> sp = tx.schmidt_spectrum(net, range(2048))
+    >>> sp.cut_weight, sp.rank(), sp.log2_norm > 1024  # far beyond float64's range
+    (4, 4, True)
     """
     from .bipartition import Bipartition
 
@@ -288,9 +296,7 @@ def _dense_spectrum(st: Structure, dim_a, dim_b, optimize) -> SchmidtSpectrum:
     return SchmidtSpectrum(s, l2, "dense", None, mat.shape)
 
 
-def schmidt_values(
-    tn, A, *, method: str = "auto", optimize=None, all: bool = False
-) -> np.ndarray:
+def schmidt_values(tn, A, *, method: str = "auto", optimize=None, all: bool = False) -> np.ndarray:
     """Normalized Schmidt values of the bipartition ``(A, rest)``.
 
     Parameters
@@ -382,6 +388,15 @@ def schmidt_rank(
     Returns
     -------
     int
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> net = tx.nets.ht(16, 2, (2, 2, 2, 2), seed=0)
+    >>> tx.schmidt_rank(net, tx.partitions.odd_even(16))
+    256
+    >>> tx.schmidt_rank(net, tx.partitions.odd_even(16), exact=True, seed=0)
+    256
     """
     from .bipartition import Bipartition
 
@@ -446,6 +461,15 @@ def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> 
     alpha : float
         Renyi order, ``>= 0`` (``1``: von Neumann; ``0``: log of the numerical
         rank; ``inf``: min-entropy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> bell = qtn.TensorNetwork([qtn.Tensor(np.eye(2) / np.sqrt(2), inds=("k0", "k1"))])
+    >>> tx.entropy(bell, ["k0"]), round(tx.entropy(bell, ["k0"], alpha=2), 12)
+    (1.0, 1.0)
     """
     from .bipartition import Bipartition
 
@@ -453,7 +477,17 @@ def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> 
 
 
 def log2_norm(tn, *, optimize=None) -> float:
-    """``log2`` of the Frobenius norm of the network's tensor, without overflow."""
+    """``log2`` of the Frobenius norm of the network's tensor, without overflow.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> abs(tx.log2_norm(qtn.MPS_rand_state(20, 4, seed=0))) < 1e-10  # normalized state
+    True
+    >>> tx.log2_norm(tx.nets.tt(4096, 2, 2, seed=0)) > 1024  # would overflow float64
+    True
+    """
     from ..engine.sides import check_network, open_inds
 
     tn = check_network(tn)
