@@ -53,8 +53,9 @@ def test_dangling_non_site_index_warns():
     extra = mps.copy()
     t = extra[2]
     t.new_ind("y", size=3)  # an extra open leg that is not a site index
-    with pytest.warns(UserWarning, match=r"open indices \['y'\] .* not site indices"):
+    with pytest.warns(UserWarning, match=r"open indices \['y'\] .* not site indices") as rec:
         w = tx.min_cut(extra, [0, 1]).weight
+    assert rec[0].filename == __file__  # points at the caller, not at tnexpress
     assert w == 2  # the bond between sites 1 and 2
     with warnings.catch_warnings():  # a clean MPS does not warn
         warnings.simplefilter("error")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 import warnings
 from collections.abc import Iterable
 
@@ -88,8 +89,17 @@ def _warn_dangling(tn, opens, sites) -> None:
             f"{type(tn).__name__} are not site indices ({tn.site_ind_id!r}); they are "
             "treated as parties of the bipartition (side B unless named in A)",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
+
+
+def _user_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first caller outside tnexpress."""
+    level, f = 1, sys._getframe(1)
+    while f is not None and f.f_globals.get("__name__", "").startswith("tnexpress."):
+        level += 1
+        f = f.f_back
+    return level
 
 
 def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
