@@ -232,7 +232,16 @@ def draw(tn, A=None, path=None, *, grid=None, figsize=None, title=None, labels=N
             dy = -0.28 if not two_d else -0.08
             ax.annotate(str(ix), (x, y + dy), ha="center", va="top", fontsize=8)
     handles = [
-        Line2D([], [], marker="o", ls="", mfc="white", mec="k", ms=9, label="tensor"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            mfc="white",
+            mec="k",
+            ms=9,
+            label="tensor" + (" (colour: its side of the cut)" if A is not None else ""),
+        ),
         Line2D(
             [],
             [],

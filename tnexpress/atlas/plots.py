@@ -34,9 +34,10 @@ def _depth(out: Path, depth) -> str:
         N, [math.log2(m) for m in depth["shallow_measured"]], "^-", label="shallow (r=4): measured"
     )
     ax.set_xscale("log", base=2)
+    ax.set_yscale("log", base=2)
     ax.set_xlabel("N (inputs)")
-    ax.set_ylabel("log2 of the odd/even Schmidt rank")
-    ax.set_title("Depth efficiency: deep grows as 2^(N/2), shallow stays at r")
+    ax.set_ylabel("log2 of the odd/even Schmidt rank (log axis)")
+    ax.set_title("Depth efficiency: deep rank 2^(N/2) (slope 1), shallow stays at r")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -147,13 +148,17 @@ def _renyi2(out: Path, s2) -> str | None:
         ("odd_even", "odd/even cut", "o-"),
         ("left_right", "left/right cut", "s-"),
     ):
-        pts = [(n, v) for n, v in zip(s2["N"], s2[key]) if v is not None]
+        pts = [(n, v) for n, v in zip(s2["N"], s2[key]) if v is not None and v > 0]
         if pts:
             ax.plot(*zip(*pts), mk, label=lab)
     ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
     ax.set_xlabel("N (inputs)")
-    ax.set_ylabel("Renyi-2 entropy S_2 (bits)")
-    ax.set_title(f"Deep ConvAC (ht, M=2, r=2): S_2 vs N ({s2['method']} method)")
+    ax.set_ylabel("Renyi-2 entropy S_2 (bits, log axis)")
+    ax.set_title(
+        f"Deep ConvAC (ht, M=2, r=2, one Gaussian draw per N): S_2, {s2['method']} method",
+        fontsize=10,
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
