@@ -30,7 +30,7 @@ def test_atlas_quick(tmp_path):
     ):
         assert f in data["figures"], f
     families = {r["family"] for r in data["rows"]}
-    assert set(tx.nets.families()) == families
+    assert {"cp", "ht", "ht2d", "tt", "overlap2d"} <= families <= set(tx.nets.families())
     for r in data["rows"]:
         assert "geometric_bits" not in r  # once per network, in its own table
         assert 1 <= r["schmidt_rank"] <= r["rank_best"] <= r["min_cut"]
