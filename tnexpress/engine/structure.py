@@ -62,40 +62,82 @@ def _is_copy_tensor(t) -> bool:
     return bool(np.count_nonzero(data) == d and np.all(diag == 1))
 
 
-def _copy_tensor_merges(tn, opens):
-    """Labels to merge for explicit COPY tensors: a delta is one hyper-index.
+class _Classes:
+    """Union-find over index labels: the classes that merged COPY tensors identify."""
 
-    A COPY tensor ``delta(i_1, ..., i_m)`` equals a single index shared by the
-    holders of ``i_1 .. i_m``; as such it is contracted cheaply and cut at most
-    once (its matricization has rank ``d`` whatever legs are cut). Merged only
-    when its legs reach distinct tensors and at most one leg is open.
+    def __init__(self):
+        self.parent: dict = {}
+
+    def find(self, ix):
+        parent = self.parent
+        root = ix
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while ix != root:  # path compression
+            parent[ix], ix = root, parent[ix]
+        return root
+
+    def union(self, roots, target) -> None:
+        for r in roots:
+            if r != target:
+                self.parent[r] = target
+
+
+def _copy_tensor_merges(tn, opens):
+    r"""Labels to merge for explicit COPY tensors: a delta is one hyper-index.
+
+    A COPY tensor :math:`\delta(i_1, \ldots, i_m)` forces its legs to one value,
+    so it equals a single label shared by every other holder of
+    :math:`i_1 .. i_m`; as such it is contracted cheaply and cut at most once
+    (its matricization has rank ``d`` whatever legs are cut). Legs are merged
+    into classes by union-find, so chains and trees of COPY tensors become one
+    hyper-index. A class may hold several *open* legs (the cores of a GHZ
+    state from ``MatrixProductState.from_dense`` are COPY tensors with an open
+    leg each): the open legs are not identified with each other, each keeps its
+    own terminal ``delta(('open', k), class)``, so the legs stay distinct
+    outputs (see :func:`build_structure`).
+
+    A COPY tensor is left as an ordinary tensor when merging it would put one
+    class on some remaining tensor twice (a diagonal: two of its legs already
+    meet, or two reach the same tensor), or when it is the last tensor left.
+
+    Returns
+    -------
+    find : callable
+        ``find(ix)``: the class label of index ``ix`` (``ix`` itself if unmerged).
+    dropped : set
+        Tensor ids of the merged COPY tensors.
     """
-    rename: dict = {}
+    classes = _Classes()
+    find = classes.find
+    # holders of each class among the tensors that stay, one entry per leg
+    class_holders: dict = {}
     dropped: set = set()
+    n_left = tn.num_tensors
     for tid, t in tn.tensor_map.items():
-        if not _is_copy_tensor(t):
+        if n_left <= 1 or not _is_copy_tensor(t):
             continue
-        legs = [rename.get(ix, ix) for ix in t.inds]
-        open_legs = [ix for ix in t.inds if ix in opens]
-        if len(open_legs) > 1 or len(set(legs)) != len(legs):
-            continue
-        neighbours = [
-            other
-            for ix in t.inds
-            for other in tn.ind_map[ix]
-            if other != tid and other not in dropped
-        ]
-        if len(set(neighbours)) != len(neighbours):
-            continue
-        target = open_legs[0] if open_legs else legs[0]
-        for ix in t.inds:
-            for old, new in list(rename.items()):
-                if new == ix:
-                    rename[old] = target
-            if ix != target:
-                rename[ix] = target
+        roots = [find(ix) for ix in t.inds]
+        if len(set(roots)) != len(roots):
+            continue  # two legs already one class: merging would leave a diagonal
+        merged: list = []
+        for r in roots:
+            h = class_holders.get(r)
+            if h is None:
+                h = list(tn.ind_map[r])
+            merged.extend(h)
+        merged = [o for o in merged if o != tid]
+        if len(set(merged)) != len(merged):
+            continue  # some other tensor would hold the class twice
+        # an open label names the class when there is one (readable, stable)
+        target = next((r for r in roots if r in opens), roots[0])
+        classes.union(roots, target)
+        for r in roots:
+            class_holders.pop(r, None)
+        class_holders[target] = merged
         dropped.add(tid)
-    return rename, dropped
+        n_left -= 1
+    return find, dropped
 
 
 def _check_finite(tn) -> None:
@@ -119,30 +161,52 @@ def _check_finite(tn) -> None:
 def build_structure(tn, A) -> Structure:
     """Flatten ``tn`` (not modified) and add terminals for side ``A`` and its complement.
 
+    Labels are the network's index names, except that the legs of merged COPY
+    tensors take the name of their class (:func:`_copy_tensor_merges`). Each
+    open index ``k`` gets a terminal with labels ``(row_label(k), class(k))``:
+    row labels are distinct even when several open legs share one class.
+
     Raises
     ------
     ValueError
         Bad side ``A`` (see :func:`~tnexpress.engine.sides.resolve_side`), or a
         tensor with a NaN or inf entry (named by its tags and inds).
+
+    Examples
+    --------
+    GHZ on 6 qubits from ``from_dense``: cores 1, 2, 3 are COPY tensors with an
+    open leg each (core 4 carries a sign); they merge into one class holding
+    ``k1, k2, k3``, each still its own output.
+
+    >>> import numpy as np
+    >>> import quimb.tensor as qtn
+    >>> v = np.zeros(2**6)
+    >>> v[0] = v[-1] = 2**-0.5
+    >>> st = build_structure(qtn.MatrixProductState.from_dense(v, [2] * 6), [0, 1, 2])
+    >>> len(st.tids), [st.inputs[n][0] for n in st.a_terminals]
+    (3, [('open', 'k0'), ('open', 'k1'), ('open', 'k2')])
+    >>> len({st.inputs[n][1] for n in st.a_terminals + st.b_terminals})
+    4
     """
     tn = check_network(tn)
     a_inds, b_inds = resolve_side(tn, A)
     _check_finite(tn)
     opens = set(a_inds) | set(b_inds)
-    rename, dropped = _copy_tensor_merges(tn, opens)
+    find, dropped = _copy_tensor_merges(tn, opens)
     arrays, inputs, tids = [], [], []
-    for tid, t in tn.tensor_map.items():
-        if tid in dropped:
-            continue
-        arrays.append(t.data)
-        inputs.append(tuple(rename.get(ix, ix) for ix in t.inds))
-        tids.append(tid)
     size = {}
-    for t in tn.tensor_map.values():  # shapes read once per tensor, not per index
+    for tid, t in tn.tensor_map.items():
+        # shapes read once per tensor, not per index
         data = t.data
         shape = data.shape if hasattr(data, "shape") else t.shape
-        for ix, d in zip(t.inds, shape):
-            size[rename.get(ix, ix)] = int(d)
+        labels = tuple(find(ix) for ix in t.inds)
+        for lab, d in zip(labels, shape):
+            size[lab] = int(d)
+        if tid in dropped:
+            continue
+        arrays.append(data)
+        inputs.append(labels)
+        tids.append(tid)
     # distinct dtypes first: str(dtype) per array costs more than the rest at N = 4096
     dtypes = {np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype for a in arrays}
     try:
@@ -153,9 +217,10 @@ def build_structure(tn, A) -> Structure:
     a_set = set(a_inds)  # a set: `ix in a_inds` on a tuple is O(N^2) at N = 4096
     for ix in a_inds + b_inds:
         node = len(arrays)
+        lab = find(ix)
         arrays.append(None)  # identity, made lazily by whoever contracts
-        inputs.append((row_label(ix), ix))
-        size[row_label(ix)] = size[ix]
+        inputs.append((row_label(ix), lab))
+        size[row_label(ix)] = size[lab]
         (a_terms if ix in a_set else b_terms).append(node)
     holders: dict = {}
     for node, term in enumerate(inputs):
