@@ -189,8 +189,8 @@ def test_schmidt_values_numerical_rank_unless_all():
     assert len(s) == sp.rank() == 32
     # a rank-deficient matricization: 4 x 4 legs over a bond-2 chain
     mps = qtn.MPS_rand_state(4, 2, seed=0)
-    assert len(tx.schmidt_values(mps, [0, 1], all=True)) == 4
-    assert len(tx.schmidt_values(mps, [0, 1])) == tx.schmidt_rank(mps, [0, 1]) == 2
+    assert len(tx.schmidt_values(mps, [0, 1], method="dense", all=True)) == 4
+    assert len(tx.schmidt_values(mps, [0, 1], method="dense")) == tx.schmidt_rank(mps, [0, 1]) == 2
     tt = tx.nets.tt(8, 2, 3, seed=0)  # bond 3: 16 x 16 dense matricization of rank 16
     low = tx.nets.tt(8, 2, 1, seed=0)  # rank 1
     assert len(tx.schmidt_values(low, [0, 2, 4, 6], method="dense")) == 1

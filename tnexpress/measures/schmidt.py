@@ -76,7 +76,8 @@ class SchmidtSpectrum:
     --------
     >>> import quimb.tensor as qtn
     >>> import tnexpress as tx
-    >>> sp = tx.schmidt_spectrum(qtn.MPS_rand_state(10, 4, seed=0), range(5))
+    >>> psi = qtn.MPS_rand_state(10, 4, seed=0)
+    >>> sp = tx.schmidt_spectrum(psi, range(5), method="dense")
     >>> sp.rank(), len(sp.values), len(sp.significant())  # 32 x 32: 28 zeros
     (4, 32, 4)
     >>> sp  # doctest: +ELLIPSIS
