@@ -17,14 +17,17 @@ from tnexpress.measures.exact import (
     exact_cut_rank,
     is_prime,
     matmul_mod_p,
+    mulmod,
     prime_count_lower_bound,
     random_prime,
     rank_mod_p,
+    sqrt_minus_one,
     to_residues,
 )
 
-P26 = 50705327  # random_prime(0) with bits=26
-P31 = 2147483647  # 2^31 - 1, three limbs
+P26 = 50705327  # random_prime(0, 26)
+P31 = 2147483647  # 2^31 - 1
+P62 = 2371143724947690593  # random_prime(0): 62 bits, = 1 (mod 4)
 
 
 # ----------------------------------------------------------------------------- references
@@ -101,19 +104,33 @@ def test_is_prime_matches_trial_division_and_pseudoprimes():
     # strong pseudoprimes to several small bases, and Mersenne numbers
     for n in (561, 3215031751, 3825123056546413051, 2**61 + 1, 2**31 + 1):
         assert not is_prime(n)
-    for n in (2**31 - 1, 2**61 - 1, 1_000_000_007, P26):
+    for n in (2**31 - 1, 2**61 - 1, 1_000_000_007, P26, P62):
         assert is_prime(n)
 
 
-@pytest.mark.parametrize("bits", [3, 5, 12, 26, 31])
-def test_random_prime_in_range_and_seeded(bits):
-    ps = [random_prime(np.random.default_rng(s), bits) for s in range(20)]
+@pytest.mark.parametrize("gaussian", [False, True])
+@pytest.mark.parametrize("bits", [3, 5, 12, 26, 31, 62])
+def test_random_prime_in_range_and_seeded(bits, gaussian):
+    if gaussian and 22 < bits < 34:
+        with pytest.raises(ValueError, match="bits must be <= 22 or >= 34"):
+            random_prime(0, bits, gaussian=True)
+        return
+    ps = [random_prime(np.random.default_rng(s), bits, gaussian=gaussian) for s in range(20)]
     for p in ps:
         assert 2 ** (bits - 1) <= p < 2**bits
+        assert p % 4 == 1 or not gaussian
         if bits <= 26:
             assert _isprime_trial(p)
     assert random_prime(0, bits) == random_prime(0, bits)
-    assert random_prime(0) == P26
+    assert random_prime(0, 26) == P26 and random_prime(0) == P62
+
+
+def test_sqrt_minus_one():
+    for p in (5, 13, 17, 29, 10009, P62):
+        roots = {sqrt_minus_one(p, s) for s in range(12)}
+        assert len(roots) == 2 and all(pow(r, 2, p) == p - 1 for r in roots)
+    with pytest.raises(ValueError, match="1 \\(mod 4\\)"):
+        sqrt_minus_one(P31)
 
 
 def test_random_prime_uniform_small_range():
@@ -132,11 +149,21 @@ def test_prime_count_lower_bound():
     assert 0.98 * 1_894_120 < prime_count_lower_bound(26) <= 1_894_120
     # pi(2^31) - pi(2^30) = 105097565 - 54400028
     assert 0.98 * 50_697_537 < prime_count_lower_bound(31) <= 50_697_537
+    for bits in range(3, 15):  # primes = 1 (mod 4), sieved
+        exact = sum(_isprime_trial(n) for n in range(2 ** (bits - 1) + 1, 2**bits, 4))
+        assert prime_count_lower_bound(bits, True) == exact
+    # above 2^33 (proven bounds only): within 3% of the prime number theorem's count
+    for bits, gaussian in [(34, True), (62, True), (62, False)]:
+        x, y = 2.0**bits, 2.0 ** (bits - 1)
+        t = np.linspace(y, x, 200_001)
+        li = float(np.sum(1 / np.log(t[:-1]) + 1 / np.log(t[1:])) / 2 * (t[1] - t[0]))
+        want = li / 2 if gaussian else li
+        assert 0.97 * want < prime_count_lower_bound(bits, gaussian) < want
 
 
 def test_prime_errors():
     with pytest.raises(ValueError, match="bits"):
-        random_prime(0, 32)
+        random_prime(0, 63)
     with pytest.raises(ValueError, match="bits"):
         random_prime(0, 2)
     with pytest.raises(TypeError, match="bits"):
@@ -169,7 +196,7 @@ def _awkward_floats(rng, n=400):
     return np.concatenate([x, special])
 
 
-@pytest.mark.parametrize("p", [P26, P31, 11])
+@pytest.mark.parametrize("p", [P26, P31, 11, P62])
 def test_to_residues_exact_against_fractions(p):
     x = _awkward_floats(np.random.default_rng(1))
     for s in (0, 7, -5):
@@ -182,6 +209,26 @@ def test_to_residues_exact_against_fractions(p):
     # shape kept, integer input accepted
     m = np.arange(-6, 6).reshape(3, 4)
     assert (to_residues(m, p) == np.array([[int(v) % p for v in row] for row in m])).all()
+
+
+@pytest.mark.parametrize("p", [13, 10009, P62])
+def test_to_residues_complex_is_the_gaussian_homomorphism(p):
+    rng = np.random.default_rng(15)
+    re, im = _awkward_floats(rng, 60), _awkward_floats(rng, 60)[::-1]
+    z = re + 1j * im
+    root = sqrt_minus_one(p, 1)
+    for s in (0, 9):
+        got = to_residues(z, p, s, root=root).tolist()
+        for a, b, g in zip(re.tolist(), im.tolist(), got, strict=True):
+            fa, fb = Fraction(a) * Fraction(2) ** s, Fraction(b) * Fraction(2) ** s
+            ra = fa.numerator * pow(fa.denominator, -1, p) % p
+            rb = fb.numerator * pow(fb.denominator, -1, p) % p
+            assert g == (ra + root * rb) % p
+    # a ring homomorphism: phi(u v) = phi(u) phi(v) on Gaussian integers
+    u = rng.integers(-99, 99, 50) + 1j * rng.integers(-99, 99, 50)
+    v = rng.integers(-99, 99, 50) + 1j * rng.integers(-99, 99, 50)
+    pu, pv = to_residues(u, p, root=root), to_residues(v, p, root=root)
+    assert (to_residues(u * v, p, root=root) == mulmod(pu, pv, p)).all()
 
 
 def test_dyadic_scale_minimal_integer_exponent():
@@ -202,24 +249,31 @@ def test_dyadic_scale_minimal_integer_exponent():
 
 
 def test_residue_errors():
-    with pytest.raises(TypeError, match="exact arithmetic supports real networks"):
+    with pytest.raises(ValueError, match="complex entries need root"):
         to_residues(np.ones(3, dtype=complex), P26)
+    with pytest.raises(ValueError, match="complex entries need root"):
+        to_residues(np.ones(3, dtype=complex), 13, root=4)  # 4^2 = 3, not -1
     with pytest.raises(ValueError, match="non-finite"):
         to_residues(np.array([1.0, np.nan]), P26)
     with pytest.raises(ValueError, match="non-finite"):
         dyadic_scale([np.array([np.inf])])
-    with pytest.raises(TypeError, match="exact arithmetic supports real networks"):
-        dyadic_scale([np.ones(2, dtype=np.complex64)])
+    with pytest.raises(ValueError, match="non-finite"):
+        dyadic_scale([np.array([1j * np.inf])])
+    with pytest.raises(TypeError, match="numeric array"):
+        dyadic_scale([np.array(["a"])])
+    # complex: one exponent for real and imaginary parts
+    assert dyadic_scale([np.array([0.75 + 0.125j, 3.0])]) == [3]
 
 
 # ----------------------------------------------------------------------------- matmul
 
 
-@pytest.mark.parametrize("p", [P26, P31, 13])
+@pytest.mark.parametrize("p", [P26, P31, 13, P62, 2**61 - 1, 2199023255531])
 def test_matmul_mod_p_exact(p):
     rng = np.random.default_rng(4)
     a = rng.integers(0, p, (2, 5, 70))
     b = rng.integers(0, p, (2, 70, 6))
+    a[0, 0], b[1, :, 0] = p - 1, p - 1  # the largest residues
     got = matmul_mod_p(a, b, p)
     for t in range(2):
         for i in range(5):
@@ -228,12 +282,31 @@ def test_matmul_mod_p_exact(p):
                 assert got[t, i, j] == want
 
 
-def test_matmul_mod_p_chunks_long_contraction():
-    # K = 40000 > 2^14 (the exact chunk for 26-bit primes): all residues p - 1
-    p = P26
-    a = np.full((1, 40000), p - 1, dtype=np.int64)
+@pytest.mark.parametrize("p,K", [(P31, 2**21 + 7), (P62, 5000)])
+def test_matmul_mod_p_chunks_long_contraction(p, K):
+    # K beyond the exact chunk (2^21 for 31-bit primes, 2^11 for 62-bit): residues p - 1
+    a = np.full((1, K), p - 1, dtype=np.int64)
     got = matmul_mod_p(a, a.T.copy(), p)
-    assert got[0, 0] == 40000 * (p - 1) ** 2 % p
+    assert got[0, 0] == K * (p - 1) ** 2 % p
+
+
+@pytest.mark.parametrize("bits", [21, 22, 41, 42, 62])
+def test_matmul_mod_p_worst_case_digits(bits):
+    # the largest prime below 2^bits, residues whose balanced digits are extreme, K = 5000
+    p = next(q for q in range(2**bits - 1, 0, -2) if is_prime(q))
+    for val in (p - 1, p - 2**20, p // 2, 2 ** (bits - 1) + 2**20 - 1):
+        a = np.full((2, 5000), val % p, dtype=np.int64)
+        assert matmul_mod_p(a, a.T.copy(), p)[0, 0] == 5000 * (val % p) ** 2 % p
+
+
+@pytest.mark.parametrize("p", [13, P31, P62, 2**61 - 1])
+def test_mulmod_exact(p):
+    rng = np.random.default_rng(16)
+    x, y = rng.integers(0, p, 3000), rng.integers(0, p, 3000)
+    x[:3], y[:3] = [p - 1, 0, p - 1], [p - 1, p - 1, 1]
+    got = mulmod(x, y, p)
+    assert got.dtype == np.int64
+    assert got.tolist() == [int(u) * int(v) % p for u, v in zip(x, y, strict=True)]
 
 
 # ----------------------------------------------------------------------------- contraction
@@ -263,7 +336,7 @@ NETWORKS = {
 
 
 @pytest.mark.parametrize("name", sorted(NETWORKS))
-@pytest.mark.parametrize("p", [P26, 7])
+@pytest.mark.parametrize("p", [P26, 7, P62])
 def test_contract_mod_p_against_exact_einsum(name, p):
     inputs, output, sizes = NETWORKS[name]
     rng = np.random.default_rng(5)
@@ -301,8 +374,7 @@ def _low_rank(rng, m, n, r, lo=-3, hi=4):
     return rng.integers(lo, hi, (m, r)) @ rng.integers(lo, hi, (r, n))
 
 
-@pytest.mark.parametrize("block", [128, 4])
-def test_rank_mod_p_against_fractions(block):
+def test_rank_mod_p_against_fractions():
     rng = np.random.default_rng(7)
     cases = [
         _low_rank(rng, m, n, r)
@@ -320,8 +392,8 @@ def test_rank_mod_p_against_fractions(block):
     ]
     for m in cases:
         want = _rank_fraction(m.tolist())
-        for p in (P26, P31):
-            assert rank_mod_p(m, p, block=block) == want == _rank_mod_p_ref(m.tolist(), p)
+        for p in (P26, P31, P62):
+            assert rank_mod_p(m, p) == want == _rank_mod_p_ref(m.tolist(), p)
 
 
 def test_rank_mod_p_is_a_lower_bound():
@@ -336,7 +408,7 @@ def test_rank_mod_p_is_a_lower_bound():
         m = _low_rank(rng, 8, 9, 5, -20, 20)
         want = _rank_fraction(m.tolist())
         for p in (3, 5, 7):
-            got = rank_mod_p(m, p, block=3)
+            got = rank_mod_p(m, p)
             assert got == _rank_mod_p_ref(m.tolist(), p) <= want
 
 
@@ -357,8 +429,8 @@ def test_rank_errors():
         rank_mod_p(np.ones(3, dtype=np.int64), P26)
     with pytest.raises(TypeError, match="integer dtype"):
         rank_mod_p(np.ones((2, 2)), P26)
-    with pytest.raises(ValueError, match="block"):
-        rank_mod_p(np.ones((2, 2), dtype=np.int64), P26, block=0)
+    with pytest.raises(ValueError, match="odd prime"):
+        rank_mod_p(np.ones((2, 2), dtype=np.int64), 2**62 + 1)
 
 
 # ----------------------------------------------------------------------------- cut rank
@@ -412,9 +484,10 @@ def test_exact_cut_rank_matches_dense_exact_rank(rows, low):
     assert np.array_equal(mat, np.rint(mat))
     assert isinstance(res, ExactRank)
     assert res.rank == want == np.linalg.matrix_rank(mat)
-    assert len(res.primes) == 2 and res.ranks == (want, want)
-    assert 0.0 <= res.failure_probability < 1e-4
     n = min(min(math.prod(sizes[ix] for ix in r), 6) for r in (xr, yr))
+    # a second prime only when the first did not reach the largest possible rank n
+    assert len(res.primes) == (1 if want == n else 2) and set(res.ranks) == {want}
+    assert 0.0 <= res.failure_probability < 1e-20
     if want == n:
         assert res.failure_probability == 0.0
 
@@ -548,7 +621,8 @@ def test_exact_cut_rank_gram_both_sides_hyper_rows(n_primes):
     )
     mat = _dense(xa + ya, xi + yi, ("a", "e", "b", "f")).reshape(6, 8)
     want = _rank_fraction(np.rint(mat).astype(np.int64).tolist())
-    assert res.rank == want == np.linalg.matrix_rank(mat) and len(res.primes) == n_primes
+    assert res.rank == want == np.linalg.matrix_rank(mat)
+    assert len(res.primes) == (1 if want == 3 else n_primes)  # 3 = W: stop at the first
     # Y[c, b, f] = u_c (B S)[b, f]: Y has rank 1 across the cut, so [[A]] has rank 1
     B = np.array([[1.0, 2.0], [0.0, 1.0], [-1.0, 3.0], [2.0, 2.0]])
     ya2 = [np.einsum("c,bg->cbg", [1.0, -1.0, 2.0], B), np.repeat(ya[1][:, :1, :], 3, axis=1)]
@@ -577,8 +651,10 @@ def test_exact_cut_rank_edge_cases():
 def test_exact_cut_rank_errors():
     x = ([np.ones((2, 2))], [("a", "c")], ("a",))
     y = ([np.ones((2, 2))], [("c", "b")], ("b",))
-    with pytest.raises(TypeError, match="exact arithmetic supports real networks"):
-        exact_cut_rank(([np.ones((2, 2), dtype=complex)], [("a", "c")], ("a",)), y, ("c",))
+    with pytest.raises(ValueError, match="bits must be <= 22 or >= 34 for complex"):
+        exact_cut_rank(
+            ([np.ones((2, 2), dtype=complex)], [("a", "c")], ("a",)), y, ("c",), bits=26
+        )
     with pytest.raises(ValueError, match="cut label 'q'"):
         exact_cut_rank(x, y, ("q",))
     with pytest.raises(ValueError, match="not in cut"):
@@ -591,3 +667,139 @@ def test_exact_cut_rank_errors():
         exact_cut_rank(x, ([np.ones((3, 2))], [("c", "b")], ("b",)), ("c",))
     with pytest.raises(TypeError, match="x_side"):
         exact_cut_rank(([np.ones(2)], [("c",)]), y, ("c",))
+
+
+# ----------------------------------------------------------------------------- complex
+
+
+def _rank_complex(mat):
+    """Exact rank over Q(i) of a Gaussian-integer matrix: rank [[A, -B], [B, A]] / 2."""
+    A, B = np.rint(mat.real).astype(np.int64), np.rint(mat.imag).astype(np.int64)
+    assert np.array_equal(A + 1j * B, mat)
+    r = _rank_fraction(np.block([[A, -B], [B, A]]).tolist())
+    assert r % 2 == 0
+    return r // 2
+
+
+@pytest.mark.parametrize(
+    "rows", [(("a1", "a2"), ("b1", "b2")), (("a1",), ("b1", "b2")), (("a1", "a2"), ("b2",))]
+)
+@pytest.mark.parametrize("low", [None, "x"])
+def test_exact_cut_rank_complex_matches_rank_over_q_i(rows, low):
+    # Gaussian-integer weights; W = 6: rows (a1, a2) = 6 direct, (b1, b2) = 12 > W a Gram
+    rng = np.random.default_rng(17)
+    sizes, (xa, xi), (ya, yi) = _two_sides(rng, low=low)
+    _, (xb, _), (yb, _) = _two_sides(rng, low=low)
+    xa = [a + 1j * b for a, b in zip(xa, xb, strict=True)]
+    ya = [a + 1j * b for a, b in zip(ya, yb, strict=True)]
+    xr, yr = rows
+    for ix in {"a1", "a2"} - set(xr):
+        xa, xi = xa + [np.ones(sizes[ix])], xi + [(ix,)]
+    for ix in {"b1", "b2"} - set(yr):
+        ya, yi = ya + [np.ones(sizes[ix])], yi + [(ix,)]
+    res = exact_cut_rank((xa, xi, xr), (ya, yi, yr), ("c1", "c2"), seed=6)
+    mat = _dense(xa + ya, xi + yi, xr + yr).reshape(math.prod(sizes[ix] for ix in xr), -1)
+    want = _rank_complex(mat)
+    assert res.rank == want == np.linalg.matrix_rank(mat)
+    assert all(p % 4 == 1 and p.bit_length() == 62 for p in res.primes)
+    assert 0.0 <= res.failure_probability < 1e-20
+
+
+def test_exact_cut_rank_complex_gram_needs_the_conjugate():
+    # x = (1, i): x^T x = 1 + i^2 = 0 but x^H x = 2. Rows (2) > W (1): X's factor is a Gram.
+    x = np.array([[1.0], [1j]])
+    y = np.array([[1.0, 2.0, 3.0]])
+    res = exact_cut_rank(([x], [("a", "c")], ("a",)), ([y], [("c", "b")], ("b",)), ("c",))
+    assert res.rank == 1 == np.linalg.matrix_rank(x @ y)
+    # the same on side Y (columns (1, i) > W): Y Y^H = 2, Y Y^T = 0
+    res = exact_cut_rank(([y.T], [("a", "c")], ("a",)), ([x.T], [("c", "b")], ("b",)), ("c",))
+    assert res.rank == 1
+
+
+@pytest.mark.parametrize("zero_at", [None, 11])
+def test_exact_cut_rank_complex_ill_conditioned(zero_at):
+    # [[A]] = (L1 D1)(D2 U2), L1, U2 unit triangular over Z[i], D = diag(2^-e), e up to 69:
+    # rank n (n - 1 with a zero) by construction; the float rank cannot see it
+    n = 32
+    rng = np.random.default_rng(18)
+    exps = [(3 * i) % 70 for i in range(n)]
+    if zero_at is not None:
+        exps[zero_at] = None
+    D1 = np.diag([0.0 if e is None else 2.0**-e for e in exps])
+    D2 = np.diag([2.0 ** -((5 * i) % 67) for i in range(n)])
+    tri = np.tril(rng.integers(-3, 4, (n, n)) + 1j * rng.integers(-3, 4, (n, n)), -1)
+    L1 = tri + np.eye(n)
+    U2 = np.triu(rng.integers(-3, 4, (n, n)) - 1j * rng.integers(-3, 4, (n, n)), 1) + np.eye(n)
+    xs = ([L1, D1], [("a", "k"), ("k", "c")], ("a",))
+    ys = ([D2, U2], [("c", "g"), ("g", "b")], ("b",))
+    res = exact_cut_rank(xs, ys, ("c",), seed=7)
+    want = n if zero_at is None else n - 1
+    assert res.rank == want
+    assert np.linalg.matrix_rank(L1 @ D1 @ D2 @ U2) < want
+    assert (res.failure_probability == 0.0) == (zero_at is None)
+    assert res.failure_probability < 1e-20
+
+
+# ----------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 12),
+    zeros1=st.sets(st.integers(0, 11)),
+    zeros2=st.sets(st.integers(0, 11)),
+    complex_=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+def test_property_rank_of_product_of_known_rank_factors(n, zeros1, zeros2, complex_, seed):
+    # (L1 D1)(D2 U2), L1 / U2 unit triangular: rank = #{i : d1_i d2_i != 0}, exactly
+    rng = np.random.default_rng(seed)
+
+    def unit_tri(lower):
+        t = rng.integers(-4, 5, (n, n)) + (1j * rng.integers(-4, 5, (n, n)) if complex_ else 0)
+        return (np.tril(t, -1) if lower else np.triu(t, 1)) + np.eye(n)
+
+    d1 = np.array([0.0 if i in zeros1 else 2.0 ** -int(rng.integers(0, 60)) for i in range(n)])
+    d2 = np.array(
+        [0.0 if i in zeros2 else 3.0 * 2.0 ** int(rng.integers(-9, 9)) for i in range(n)]
+    )
+    xs = ([unit_tri(True), np.diag(d1)], [("a", "k"), ("k", "c")], ("a",))
+    ys = ([np.diag(d2), unit_tri(False)], [("c", "g"), ("g", "b")], ("b",))
+    res = exact_cut_rank(xs, ys, ("c",), seed=seed, n_primes=1)
+    assert res.rank == int(np.count_nonzero(d1 * d2))
+    assert res.rank <= n  # at most the cut
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    dims=st.lists(st.integers(1, 3), min_size=6, max_size=6),
+    complex_=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+def test_property_exact_equals_float_rank_on_well_conditioned_sides(dims, complex_, seed):
+    # the hyper network of _two_sides with random dimensions and Gaussian weights
+    rng = np.random.default_rng(seed)
+    sizes = dict(a1=dims[0], a2=2, h=dims[1], k=dims[2], c1=dims[3], c2=dims[4], b1=3, b2=dims[5])
+    sizes["g"] = 2
+    xi = [("a1", "h", "c1"), ("h", "a2", "k"), ("k", "c2", "h")]
+    yi = [("c1", "b1", "g"), ("g", "c2", "b2"), ("c1", "g")]
+
+    def draw(t):
+        shape = [sizes[ix] for ix in t]
+        x = rng.standard_normal(shape)
+        return x + 1j * rng.standard_normal(shape) if complex_ else x
+
+    xa, ya = [draw(t) for t in xi], [draw(t) for t in yi]
+    res = exact_cut_rank(
+        (xa, xi, ("a1", "a2")), (ya, yi, ("b1", "b2")), ("c1", "c2"), seed=seed, n_primes=1
+    )
+    mat = _dense(xa + ya, xi + yi, ("a1", "a2", "b1", "b2")).reshape(sizes["a1"] * 2, -1)
+    s = np.linalg.svd(mat, compute_uv=False)
+    W = sizes["c1"] * sizes["c2"]
+    assert res.rank <= min(W, *mat.shape)
+    r = int(np.linalg.matrix_rank(mat))
+    if r == 0 or s[r - 1] > 1e-8 * s[0]:  # well conditioned: the float rank is reliable
+        assert res.rank == r

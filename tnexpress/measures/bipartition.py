@@ -150,7 +150,8 @@ class Bipartition:
         The entries of the matricization are polynomials in the weights, so the
         exact rank at this point is a lower bound on the rank for almost every
         weight; the min cut bounds it above for every weight. ``.proven`` says
-        they meet.
+        they meet. Any real or complex network (complex: primes 1 mod 4, see
+        :func:`tnexpress.measures.exact.exact_cut_rank`).
 
         Returns
         -------

@@ -2,343 +2,79 @@ r"""Exact ranks of tensor-network matricizations, modulo large random primes.
 
 A float64 is a dyadic rational :math:`m\,2^{e}` (integer mantissa ``m`` of at most
 53 bits), so scaling every tensor by a power of two (:func:`dyadic_scale`) makes
-it an integer tensor without changing any rank, and the matricization
-:math:`[[A]]_{I,J}` of the network becomes an integer matrix up to a power of two.
-This module contracts such networks *exactly* modulo a prime :math:`p`
-(:func:`contract_mod_p`, along a cotengra tree from :func:`tnexpress.contract.contraction_tree`)
-and takes the rank over :math:`\mathrm{GF}(p)` (:func:`rank_mod_p`).
+it an integer tensor (a Gaussian-integer tensor for complex entries) without
+changing any rank, and the matricization :math:`[[A]]_{I,J}` becomes an integer
+matrix up to a power of two. This module maps such networks to
+:math:`\mathrm{GF}(p)` (:func:`to_residues`), contracts them there
+(:func:`contract_mod_p`) and takes ranks with FLINT's ``nmod_mat``
+(:func:`rank_mod_p`, through python-flint).
 
 Why a rank mod p is a lower bound
 ---------------------------------
-Reduction :math:`\mathbb{Z}\to\mathbb{Z}/p` is a ring homomorphism, so every
-minor of :math:`Z \bmod p` is the reduction of the same minor of the integer
-matrix :math:`Z`. A minor that vanishes over :math:`\mathbb{Q}` vanishes mod
-:math:`p`, hence :math:`\operatorname{rank}_{\mathrm{GF}(p)}(Z \bmod p) \le
-\operatorname{rank}_{\mathbb{Q}} Z`: the result can only be too *small*, never too
-large, and it is exact unless :math:`p` divides every nonzero maximal minor.
+Reduction :math:`\mathbb{Z}[1/2]\to\mathbb{Z}/p` is a ring homomorphism
+(:math:`p` odd), so every minor of the reduced matrix is the reduction of the
+same minor of :math:`Z`: a minor that vanishes over :math:`\mathbb{Q}` vanishes
+mod :math:`p`, hence :math:`\operatorname{rank}_{\mathrm{GF}(p)}(Z \bmod p) \le
+\operatorname{rank}_{\mathbb{Q}} Z`. The result can only be too *small*, and it
+is exact unless :math:`p` divides every nonzero maximal minor.
 
-Arithmetic
-----------
-Residues are int64 in :math:`[0, p)` with :math:`p < 2^{31}`, so the product of
-two residues fits in int64. Matrix products run through float64 BLAS, which is
-exact on integers below :math:`2^{53}`: the right factor is split into limbs of
-about :math:`\beta/2` bits (:math:`p < 2^\beta`), each product of a residue and
-a limb is below :math:`2^{3\beta/2}`, and the contracted dimension is chunked so
-that every partial sum BLAS forms (in any order, with or without FMA) stays
-below :math:`2^{53}`. With the default ``bits=26``: two BLAS products per modular
-product, chunks of :math:`2^{14}`.
+For complex entries the primes are :math:`p \equiv 1 \pmod 4`, where
+:math:`x^2 + 1` has two roots :math:`\pm\iota` in :math:`\mathrm{GF}(p)`; then
+:math:`\varphi: \mathbb{Z}[1/2][i] \to \mathrm{GF}(p)`, :math:`a + b i \mapsto
+a + b\iota`, is a ring homomorphism (it is the evaluation of
+:math:`\mathbb{Z}[1/2][x]/(x^2+1)` at a root of :math:`x^2+1`), so again
+:math:`\operatorname{rank}_p \varphi(Z) \le \operatorname{rank}_{\mathbb{Q}(i)} Z =
+\operatorname{rank}_{\mathbb{C}} Z`. Complex conjugation does not commute with
+:math:`\varphi` (it would have to swap the two roots :math:`\pm\iota`), so a
+conjugated tensor :math:`\bar T = A - Bi` is mapped as the Gaussian-integer
+tensor it is, to :math:`\varphi(A) - \iota\,\varphi(B)` (see :func:`exact_cut_rank`).
+
+Residues and arithmetic in :math:`\mathrm{GF}(p)` live in :mod:`tnexpress.measures.modp`
+(re-exported here); this module contracts the two sides of a cut there and
+bounds the probability that the primes hide rank.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
 from ..engine.paths import check_size, contraction_tree
+from .modp import (
+    DEFAULT_BITS,
+    _check_bits,
+    _check_prime,
+    _finite,
+    _to_nmod,
+    dyadic_scale,
+    is_prime,
+    matmul_mod_p,
+    mulmod,
+    prime_count_lower_bound,
+    random_prime,
+    rank_mod_p,
+    sqrt_minus_one,
+    to_residues,
+)
 
 __all__ = (
     "ExactRank",
     "random_prime",
+    "sqrt_minus_one",
     "is_prime",
     "prime_count_lower_bound",
     "dyadic_scale",
     "to_residues",
+    "mulmod",
     "matmul_mod_p",
     "contract_mod_p",
     "rank_mod_p",
     "exact_cut_rank",
 )
 
-#: Default prime size: two 13-bit limbs per residue (see module docstring).
-DEFAULT_BITS = 26
-_MIN_BITS, _MAX_BITS = 3, 31
-
-# Deterministic Miller-Rabin witnesses for all n < 3.3e24 (in particular all 64-bit n).
-_MR_BASES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
-
-
-# ----------------------------------------------------------------------------- primes
-
-
-def is_prime(n: int) -> bool:
-    """Deterministic Miller-Rabin primality test, exact for every ``n < 3.3e24``.
-
-    Parameters
-    ----------
-    n : int
-        Number to test.
-
-    Returns
-    -------
-    bool
-    """
-    n = int(n)
-    if n < 2:
-        return False
-    for q in _MR_BASES:
-        if n % q == 0:
-            return n == q
-    d, s = n - 1, 0
-    while d % 2 == 0:
-        d //= 2
-        s += 1
-    for a in _MR_BASES:
-        x = pow(a, d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(s - 1):
-            x = x * x % n
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
-def _check_bits(bits) -> int:
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)):
-        raise TypeError(f"bits must be an int, got {type(bits).__name__}")
-    bits = int(bits)
-    if not _MIN_BITS <= bits <= _MAX_BITS:
-        raise ValueError(f"bits must be in [{_MIN_BITS}, {_MAX_BITS}], got {bits}")
-    return bits
-
-
-def random_prime(rng=None, bits: int = DEFAULT_BITS) -> int:
-    r"""Draw a uniformly random prime in :math:`[2^{b-1}, 2^{b})`.
-
-    Rejection sampling: odd candidates are drawn uniformly and the first prime
-    kept, so every prime of the range is equally likely.
-
-    Parameters
-    ----------
-    rng : None, int or numpy.random.Generator
-        Source of randomness (passed to :func:`numpy.random.default_rng`).
-    bits : int, default 26
-        :math:`b`, in [3, 31]. Residues stay below :math:`2^{31}` so products of
-        two fit in int64; up to 26 bits the exact float64 matrix product needs two
-        13-bit limbs (see the module docstring), while the failure probability of
-        :func:`exact_cut_rank` falls roughly like :math:`2^{-b}` per prime.
-
-    Returns
-    -------
-    int
-    """
-    bits = _check_bits(bits)
-    rng = np.random.default_rng(rng)
-    lo, hi = 1 << (bits - 1), 1 << bits
-    while True:
-        n = int(rng.integers(lo, hi)) | 1
-        if n < hi and is_prime(n):
-            return n
-
-
-@cache
-def prime_count_lower_bound(bits: int) -> int:
-    r"""Bound the number of primes in :math:`[2^{b-1}, 2^{b})` from below, provably.
-
-    Exact count (sieve) for :math:`b \le 22`. Above, Dusart's bounds (Math. Comp.
-    68, 1999): :math:`\pi(x) \ge \frac{x}{\ln x}(1 + \frac{1}{\ln x})` for
-    :math:`x \ge 599` and :math:`\pi(x) \le \frac{x}{\ln x}(1 + \frac{1}{\ln x} +
-    \frac{2.51}{\ln^2 x})` for :math:`x \ge 355991`, so the count is at least
-    :math:`\pi_{\rm low}(2^b) - \pi_{\rm up}(2^{b-1})` (1,867,000 for ``bits=26``;
-    the true count is 1,894,120).
-
-    Parameters
-    ----------
-    bits : int
-        :math:`b`, in [3, 31].
-
-    Returns
-    -------
-    int
-    """
-    bits = _check_bits(bits)
-    if bits <= 22:
-        hi = 1 << bits
-        sieve = np.ones(hi, dtype=bool)
-        sieve[:2] = False
-        for q in range(2, math.isqrt(hi) + 1):
-            if sieve[q]:
-                sieve[q * q :: q] = False
-        return int(sieve[hi >> 1 :].sum())
-    x, y = float(1 << bits), float(1 << (bits - 1))
-    lx, ly = math.log(x), math.log(y)
-    low = x / lx * (1 + 1 / lx)
-    up = y / ly * (1 + 1 / ly + 2.51 / ly**2)
-    return int(math.floor(low - up)) - 1
-
-
-def _check_prime(p) -> int:
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
-        raise TypeError(f"p must be an int prime, got {type(p).__name__}")
-    p = int(p)
-    if not (3 <= p < (1 << _MAX_BITS)) or not is_prime(p):
-        raise ValueError(f"p must be an odd prime below 2^{_MAX_BITS}, got {p}")
-    return p
-
-
-# ----------------------------------------------------------------------------- residues
-
-
-def _real_finite(array, name="array") -> np.ndarray:
-    a = np.asarray(array)
-    if np.iscomplexobj(a):
-        raise TypeError(
-            f"exact arithmetic supports real networks only; {name} has dtype {a.dtype}"
-        )
-    if a.dtype == object or not (
-        np.issubdtype(a.dtype, np.floating)
-        or np.issubdtype(a.dtype, np.integer)
-        or a.dtype == bool
-    ):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
-    if np.issubdtype(a.dtype, np.integer) and a.size and np.abs(a).max() >= 2**53:
-        raise ValueError(f"{name} has integer entries of magnitude >= 2^53; not exact as float64")
-    a = a.astype(np.float64, copy=False)
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} has non-finite entries (inf or nan)")
-    return a
-
-
-def _mantissa_exponent(a: np.ndarray):
-    """Split ``a = M * 2^E`` exactly: int64 ``M`` (|M| < 2^53) and int64 ``E``."""
-    m, e = np.frexp(a)
-    M = np.ldexp(m, 53).astype(np.int64)  # exact: |m| in [0.5, 1), 53 significant bits
-    return M, e.astype(np.int64) - 53
-
-
-def dyadic_scale(arrays) -> list[int]:
-    r"""Per-array exponents :math:`s_t` making every :math:`2^{s_t} T_t` an integer array.
-
-    Writing each nonzero entry as :math:`M\,2^{E}` with odd integer :math:`M`,
-    :math:`s_t = \max(-E)` over the entries of :math:`T_t` (0 for an all-zero
-    array), the smallest exponent that works; it is negative when every entry is
-    an even integer. Multiplying a tensor by a nonzero scalar changes no rank.
-
-    Parameters
-    ----------
-    arrays : sequence of array_like
-        Real, finite arrays.
-
-    Returns
-    -------
-    list of int
-    """
-    out = []
-    for i, arr in enumerate(arrays):
-        a = _real_finite(arr, f"arrays[{i}]")
-        nz = a[a != 0]
-        if nz.size == 0:
-            out.append(0)
-            continue
-        M, E = _mantissa_exponent(nz)
-        low = M & -M  # lowest set bit of the mantissa, a power of two
-        tz = np.frexp(low.astype(np.float64))[1].astype(np.int64) - 1
-        out.append(int((-(E + tz)).max()))
-    return out
-
-
-def to_residues(array, p: int, scale_exp: int = 0) -> np.ndarray:
-    r"""Exact residues :math:`x\,2^{s} \bmod p` of a real float array.
-
-    Each entry :math:`x = M\,2^{E}` (``np.frexp``, integer :math:`|M| < 2^{53}`)
-    maps to :math:`(M \bmod p)\cdot(2^{E+s} \bmod p) \bmod p`; a negative power of two
-    uses the inverse of 2 mod :math:`p`, which is the reduction of the dyadic
-    rational (so the map is a ring homomorphism on :math:`\mathbb{Z}[1/2]`).
-    With ``scale_exp`` from :func:`dyadic_scale` all powers are nonnegative.
-
-    Parameters
-    ----------
-    array : array_like
-        Real, finite array (float or integer dtype).
-    p : int
-        Odd prime below :math:`2^{31}`.
-    scale_exp : int, default 0
-        :math:`s`.
-
-    Returns
-    -------
-    numpy.ndarray
-        int64 array of the same shape, entries in :math:`[0, p)`.
-
-    Raises
-    ------
-    TypeError
-        Complex or non-numeric input.
-    ValueError
-        Non-finite entries, or ``p`` not an odd prime below :math:`2^{31}`.
-    """
-    p = _check_prime(p)
-    a = _real_finite(array)
-    s = int(scale_exp)
-    M, E = _mantissa_exponent(a)
-    E = E + s
-    uniq, inv = np.unique(E.ravel(), return_inverse=True)
-    pw = np.array([pow(2, int(k), p) for k in uniq], dtype=np.int64)
-    pw = pw[inv].reshape(a.shape)
-    return (M % p) * pw % p
-
-
-# ----------------------------------------------------------------------------- matmul
-
-
-def _limb_plan(p: int) -> tuple[int, int, int]:
-    """Return (limbs, limb bits, largest exact chunk of the contracted dim) for ``p``."""
-    bits = int(p - 1).bit_length()
-    nl = 1
-    while True:
-        limb = -(-bits // nl)
-        log2k = 53 - bits - limb
-        if log2k >= 10 or limb == 1:
-            return nl, limb, 1 << max(log2k, 0)
-        nl += 1
-
-
-def matmul_mod_p(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
-    r"""Exact :math:`(a\,b) \bmod p` of int64 residue arrays (``np.matmul`` broadcasting).
-
-    Only ``b`` is split into limbs of :math:`L` bits, :math:`b = \sum_j b_j 2^{Lj}`;
-    each :math:`a\,b_j` is a float64 BLAS product whose entries are sums of at
-    most :math:`2^{53-\beta-L}` (chunked) integers below :math:`2^{\beta+L}`
-    (:math:`p < 2^\beta`), hence below :math:`2^{53}` and exact in any summation
-    order. Then :math:`ab \equiv \sum_j (a b_j \bmod p)(2^{Lj} \bmod p)`. For
-    ``bits=26`` that is two BLAS products, chunks of :math:`2^{14}`.
-
-    Parameters
-    ----------
-    a, b : numpy.ndarray
-        int64 residues in :math:`[0, p)`, matmul-compatible shapes.
-    p : int
-        Prime below :math:`2^{31}` (not re-checked).
-
-    Returns
-    -------
-    numpy.ndarray
-        int64 residues in :math:`[0, p)`.
-    """
-    nl, limb, kmax = _limb_plan(p)
-    K = a.shape[-1]
-    if K > kmax:
-        out = None
-        for k0 in range(0, K, kmax):
-            part = matmul_mod_p(a[..., k0 : k0 + kmax], b[..., k0 : k0 + kmax, :], p)
-            out = part if out is None else (out + part) % p
-        return out
-    af = a.astype(np.float64)
-    mask = (1 << limb) - 1
-    out = None
-    for j in range(nl):
-        bj = ((b >> (limb * j)) & mask).astype(np.float64) if nl > 1 else b.astype(np.float64)
-        c = np.matmul(af, bj).astype(np.int64) % p
-        w = pow(2, limb * j, p)
-        if w != 1:
-            c = c * w % p
-        out = c if out is None else out + c
-    return out % p if nl > 1 else out
+#: Default prime size: the largest that keeps residue arithmetic in int64.
 
 
 # ----------------------------------------------------------------------------- contraction
@@ -428,12 +164,12 @@ def contract_mod_p(
     size_dict : dict, optional
         Dimension of each label (inferred from the arrays when omitted).
     p : int
-        Odd prime below :math:`2^{31}`.
+        Odd prime below :math:`2^{62}`.
     tree : cotengra.ContractionTree, optional
         Tree over the same ``inputs`` (its SSA path is used); default:
-        :func:`tnexpress.contract.contraction_tree`.
+        :func:`tnexpress.engine.paths.contraction_tree`.
     optimize : optional
-        Passed to :func:`~tnexpress.contract.contraction_tree` when ``tree`` is None.
+        Passed to :func:`~tnexpress.engine.paths.contraction_tree` when ``tree`` is None.
 
     Returns
     -------
@@ -442,7 +178,7 @@ def contract_mod_p(
 
     Raises
     ------
-    tnexpress.contract.BudgetError
+    tnexpress.engine.budget.BudgetError
         If an intermediate exceeds the memory budget (checked before contracting).
     """
     p = _check_prime(p)
@@ -566,139 +302,26 @@ def _contract_path(arrays, inputs, output, size_dict, p, path):
 # ----------------------------------------------------------------------------- rank
 
 
-def _eliminate(A: np.ndarray, p: int):
-    """Row-echelon elimination of ``A`` (modified in place) over GF(p).
+def _product_rank(fx: np.ndarray, fy: np.ndarray, p: int) -> int:
+    r"""``rank_p(fx @ fy)``, skipping the product when a factor has full rank ``W``.
 
-    Returns the rank, the original row indices of the pivot rows and the pivot
-    columns. Each pivot updates only the rows below it that are nonzero in its
-    column, the whole remaining block at once.
+    If :math:`F_X` (:math:`m \times W`) has rank :math:`W` mod :math:`p` it is
+    injective over :math:`\mathrm{GF}(p)`, so :math:`\operatorname{rank}_p(F_X
+    F_Y) = \operatorname{rank}_p F_Y`; likewise if :math:`F_Y` has rank :math:`W`.
+    Otherwise the product is formed (FLINT) and its rank taken.
     """
-    m, n = A.shape
-    perm = np.arange(m)
-    r = 0
-    pivcols = []
-    for j in range(n):
-        if r == m:
-            break
-        nz = np.flatnonzero(A[r:, j])
-        if nz.size == 0:
-            continue
-        k = r + int(nz[0])
-        if k != r:
-            A[[r, k]] = A[[k, r]]
-            perm[[r, k]] = perm[[k, r]]
-        inv = pow(int(A[r, j]), -1, p)
-        prow = A[r, j + 1 :] * inv % p
-        below = r + 1 + np.flatnonzero(A[r + 1 :, j])
-        if below.size:
-            f = A[below, j]
-            A[below, j + 1 :] = (A[below, j + 1 :] - f[:, None] * prow[None, :]) % p
-            A[below, j] = 0
-        pivcols.append(j)
-        r += 1
-    return r, perm[:r].copy(), np.array(pivcols, dtype=np.int64)
-
-
-def _inverse_mod_p(S: np.ndarray, p: int) -> np.ndarray:
-    """Inverse of an invertible square residue matrix by Gauss-Jordan over GF(p)."""
-    k = S.shape[0]
-    A = np.concatenate([S % p, np.eye(k, dtype=np.int64)], axis=1)
-    for j in range(k):
-        nz = np.flatnonzero(A[j:, j])
-        if nz.size == 0:  # pragma: no cover - callers pass invertible blocks
-            raise ArithmeticError("matrix is singular mod p")
-        i = j + int(nz[0])
-        if i != j:
-            A[[i, j]] = A[[j, i]]
-        A[j] = A[j] * pow(int(A[j, j]), -1, p) % p
-        f = A[:, j].copy()
-        f[j] = 0
-        rows = np.flatnonzero(f)
-        if rows.size:
-            A[rows] = (A[rows] - f[rows, None] * A[j][None, :]) % p
-    return A[:, k:]
-
-
-def _schur_update(rest: np.ndarray, left: np.ndarray, right: np.ndarray, p: int) -> np.ndarray:
-    """Return ``(rest - left @ right) mod p``, fusing the limb sums (fewer passes)."""
-    nl, limb, kmax = _limb_plan(p)
-    if left.shape[1] > kmax or nl > 2:
-        return (rest - matmul_mod_p(left, right, p)) % p
-    lf = left.astype(np.float64)
-    mask = (1 << limb) - 1
-    for j in range(nl):
-        rj = ((right >> (limb * j)) & mask) if nl > 1 else right
-        c = np.matmul(lf, rj.astype(np.float64)).astype(np.int64)  # exact, < 2^53
-        if j:  # (c mod p) 2^(limb j) < 2^(2 bits) <= 2^52; rest stays above -2^54
-            np.remainder(c, p, out=c)
-            np.multiply(c, pow(2, limb * j, p), out=c)
-        np.subtract(rest, c, out=rest)
-    np.remainder(rest, p, out=rest)
-    return rest
-
-
-def rank_mod_p(matrix, p: int, *, block: int = 128) -> int:
-    r"""Rank over :math:`\mathrm{GF}(p)` of an integer (residue) matrix.
-
-    Blocked Gaussian elimination. A panel of ``block`` columns is reduced by
-    plain elimination (every pivot updates the whole remaining panel at once),
-    which finds its rank :math:`k`, pivot rows :math:`R` and pivot columns
-    :math:`C` with :math:`S = A_{RC}` invertible. By the Schur complement
-
-    .. math::
-        \operatorname{rank} A = k + \operatorname{rank}\bigl(A_{\bar R, \bar P}
-        - A_{\bar R, C}\, S^{-1} A_{R, \bar P}\bigr),
-
-    where :math:`\bar P` are the columns right of the panel (the complement
-    vanishes on the panel's own columns since the panel has rank :math:`k`); the
-    update is two exact :func:`matmul_mod_p` products (BLAS), so a
-    :math:`1024\times 1024` matrix takes a fraction of a second.
-
-    Parameters
-    ----------
-    matrix : array_like
-        2-d integer array (any integers; reduced mod ``p`` first).
-    p : int
-        Odd prime below :math:`2^{31}`.
-    block : int, default 128
-        Panel width (>= 1).
-
-    Returns
-    -------
-    int
-        The rank mod ``p``; never more than the rank over :math:`\mathbb{Q}`.
-    """
-    p = _check_prime(p)
-    if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
-        raise ValueError(f"block must be a positive int, got {block!r}")
-    a = np.asarray(matrix)
-    if a.ndim != 2:
-        raise ValueError(f"matrix must be 2-d, got shape {a.shape}")
-    if a.dtype == object:
-        A = np.array([[int(v) % p for v in row] for row in a], dtype=np.int64).reshape(a.shape)
-    elif np.issubdtype(a.dtype, np.integer):
-        A = (a.astype(np.int64) % p).astype(np.int64)
-    else:
-        raise TypeError(f"matrix must have an integer dtype, got {a.dtype}")
-    if A.shape[0] < A.shape[1]:
-        A = np.ascontiguousarray(A.T)
-    total = 0
-    while A.size:
-        m, n = A.shape
-        if n <= block:
-            return total + _eliminate(A, p)[0]
-        P = A[:, :block].copy()
-        k, R, C = _eliminate(P, p)
-        if k == 0:
-            A = A[:, block:]
-            continue
-        notR = np.ones(m, dtype=bool)
-        notR[R] = False
-        Sinv = _inverse_mod_p(A[np.ix_(R, C)], p)
-        T = matmul_mod_p(Sinv, np.ascontiguousarray(A[R, block:]), p)
-        A = _schur_update(A[notR, block:], A[np.ix_(notR, C)], T, p)
-        total += k
-    return total
+    W = fx.shape[1]
+    X, Y = _to_nmod(fx, p), _to_nmod(fy, p)
+    rx = ry = None
+    if fx.shape[0] >= W:
+        rx = X.rank()
+        if rx == W:
+            return int(Y.rank())
+    if fy.shape[1] >= W:
+        ry = Y.rank()
+        if ry == W:
+            return int(X.rank() if rx is None else rx)
+    return int((X * Y).rank())
 
 
 # ----------------------------------------------------------------------------- cut rank
@@ -712,9 +335,11 @@ class ExactRank:
     ----------
     rank : int
         :math:`\max_i \operatorname{rank}_{\mathrm{GF}(p_i)}`: a proven lower
-        bound on the rank over :math:`\mathbb{Q}` (= over :math:`\mathbb{R}`).
+        bound on the rank over :math:`\mathbb{Q}` (:math:`\mathbb{Q}(i)` for
+        complex networks), equal to the rank over :math:`\mathbb{R}` (:math:`\mathbb{C}`).
     primes : tuple of int
-        The primes used.
+        The primes used (fewer than ``n_primes`` when the first reached the
+        largest rank the factor shapes allow).
     failure_probability : float
         Rigorous upper bound on :math:`P(\text{rank} < \text{true rank})` over the
         random choice of the primes; 0.0 when the rank equals the largest rank
@@ -750,7 +375,7 @@ def _parse_side(side, name):
     rows = tuple(rows)
     if len(arrays) != len(inputs):
         raise ValueError(f"{name}: {len(arrays)} arrays but {len(inputs)} index tuples")
-    arrays = [_real_finite(a, f"{name} arrays[{i}]") for i, a in enumerate(arrays)]
+    arrays = [_finite(a, f"{name} arrays[{i}]") for i, a in enumerate(arrays)]
     if len(set(rows)) != len(rows):
         raise ValueError(f"{name}: open_rows repeats a label: {rows!r}")
     sizes: dict = {}
@@ -768,14 +393,18 @@ def _parse_side(side, name):
     return arrays, inputs, rows, sizes
 
 
-def _side_bound(arrays, scales, inputs, rows, cut, sizes, gram):
+def _side_bound(arrays, scales, rows, cut, sizes, gram):
     """log2 of a bound on |entries| of the side's integer factor (None if all zero)."""
     total = 0.0
     for a, s in zip(arrays, scales, strict=True):
-        nz = a[a != 0]
+        if a.dtype.kind == "c":  # |a + bi| <= sqrt(2) max(|a|, |b|)
+            parts = np.abs(np.concatenate([a.real.ravel(), a.imag.ravel()]))
+            nz, extra = parts[parts != 0], 0.5
+        else:
+            nz, extra = np.abs(a[a != 0]), 0.0
         if nz.size == 0:
             return None
-        total += int(np.frexp(np.abs(nz))[1].max()) + s  # |x 2^s| < 2^(e+s)
+        total += int(np.frexp(nz)[1].max()) + s + extra  # |x 2^s| < 2^(e+s)
     special = set(rows) | set(cut)
     internal = sum(math.log2(d) for ix, d in sizes.items() if ix not in special)
     if not gram:
@@ -792,64 +421,73 @@ def exact_cut_rank(
     :math:`W = \prod_{c\in C} d_c`) into :math:`X` (rows: side A's open legs) and
     :math:`Y` (columns: side B's). Each side is reduced to a factor with at most
     :math:`W` rows (columns): :math:`F_X = X` if :math:`\dim(\text{rows}_X)\le W`,
-    else the Gram matrix :math:`G_X = X^{\mathsf T} X` (:math:`W\times W`),
-    contracted as a doubled network (the side and a copy with every non-row
-    label renamed, row labels shared and summed); likewise :math:`F_Y = Y` or
-    :math:`G_Y = Y Y^{\mathsf T}`. Over the reals
-    :math:`\operatorname{rank}(X^{\mathsf T} X M) = \operatorname{rank}(X M)` (since
-    :math:`\|XMv\|^2 = v^{\mathsf T}M^{\mathsf T}X^{\mathsf T}XMv`), so
+    else the Gram matrix :math:`G_X = X^{\mathsf H} X` (:math:`W\times W`),
+    contracted as a doubled network (the conjugated side, and a copy with every
+    non-row label renamed, row labels shared and summed); likewise :math:`F_Y = Y`
+    or :math:`G_Y = Y Y^{\mathsf H}`. Over :math:`\mathbb{C}`,
+    :math:`\operatorname{rank}(X^{\mathsf H} X M) = \operatorname{rank}(X M)`
+    (:math:`X^{\mathsf H}XMv = 0` gives :math:`\|XMv\|^2 = v^{\mathsf H}M^{\mathsf H}
+    X^{\mathsf H}XMv = 0`), and :math:`\operatorname{rank}(M Y Y^{\mathsf H}) =
+    \operatorname{rank}(M Y)` by the same argument on the adjoint, so
     :math:`\operatorname{rank}(F_X F_Y) = \operatorname{rank}(XY)`. Every tensor is
-    first scaled by a power of two to an integer tensor (:func:`dyadic_scale`;
-    no rank changes), so :math:`Z = F_X F_Y` is an integer matrix, contracted
-    exactly mod :math:`p` (:func:`contract_mod_p`) and its rank taken over
-    :math:`\mathrm{GF}(p)` (:func:`rank_mod_p`).
+    first scaled by a power of two to an integer (Gaussian-integer) tensor
+    (:func:`dyadic_scale`), so :math:`Z = F_X F_Y` is a matrix over
+    :math:`\mathbb{Z}[i]`, computed *exactly* there; :math:`\bar X` is just
+    another Gaussian-integer network, mapped entrywise as :math:`a - b\iota`. Only
+    then is :math:`Z` reduced: the sides are contracted in :math:`\mathrm{GF}(p)`
+    (:func:`contract_mod_p`, the homomorphism commutes with every sum and
+    product) and the rank of :math:`\varphi(Z)` taken (FLINT; the product
+    :math:`F_X F_Y` is skipped when a factor has full rank :math:`W`).
 
-    **Lower bound.** Reduction mod :math:`p` maps each minor of :math:`Z` to the
-    same minor of :math:`Z \bmod p`, so a vanishing rational minor stays zero and
-    :math:`\operatorname{rank}_p \le \operatorname{rank}_{\mathbb{Q}} Z`; the
-    maximum over ``n_primes`` primes is returned.
+    **Lower bound.** :math:`\varphi` maps each minor of :math:`Z` to the same
+    minor of :math:`\varphi(Z)`, so :math:`\operatorname{rank}_p \le
+    \operatorname{rank} Z`; the maximum over the primes is returned, and no more
+    primes are drawn once one reaches :math:`n = \min(\text{shape of } Z)`.
 
     **Failure probability.** Let :math:`r` be the true rank and :math:`D \ne 0` an
-    :math:`r\times r` minor of :math:`Z`; if :math:`p \nmid D` the rank mod
-    :math:`p` is :math:`r`. Entries of :math:`Z` are bounded by
+    :math:`r\times r` minor of :math:`Z`. Entries of :math:`Z` are bounded by
     :math:`E = E_X E_Y W`, where for a side with tensors :math:`T_t` (integer after
     scaling) :math:`E_X = \prod_t \max|T_t| \prod_{\text{internal}} d` for
-    :math:`F_X = X` (every term of the sum is at most :math:`\prod_t\max|T_t|`, one
-    term per value of the internal labels, a hyper-index counted once) and
-    :math:`E_X^{(G)} = E_X^2 \prod_{\text{rows}} d` for the Gram factor. Hadamard
-    gives :math:`|D| \le (E\sqrt r)^r \le (E\sqrt n)^n` with
-    :math:`n = \min(\text{shape of } Z)\ge r`. The primes of
-    :math:`[2^{b-1}, 2^b)` dividing :math:`D` number at most
-    :math:`\lfloor\log_2|D|/(b-1)\rfloor`, so for one uniformly random prime
+    :math:`F_X = X` (one term per value of the internal labels, a hyper-index
+    counted once) and :math:`E_X^{(G)} = E_X^2 \prod_{\text{rows}} d` for the Gram
+    factor. Hadamard gives :math:`|D| \le (E\sqrt n)^n`. Real networks: the primes
+    of :math:`[2^{b-1}, 2^b)` dividing :math:`D` number at most
+    :math:`\lfloor\log_2|D|/(b-1)\rfloor`. Complex networks: :math:`\varphi(D) = 0`
+    means the Gaussian prime :math:`\pi = (p, i - \iota)` (norm :math:`p`) divides
+    :math:`D`; distinct pairs :math:`(p, \iota)` give distinct such primes, whose
+    norms multiply to at most :math:`N(D) = |D|^2`, so at most
+    :math:`\lfloor 2\log_2|D|/(b-1)\rfloor` of the :math:`2N_1` pairs
+    (:math:`N_1` primes :math:`\equiv 1 \bmod 4`, each with its two roots, drawn
+    uniformly) are bad. For one random prime
 
     .. math::
         P(\operatorname{rank}_p < r) \le \frac{\lfloor n(\log_2 E +
-        \tfrac12\log_2 n)/(b-1)\rfloor}{\pi(2^b) - \pi(2^{b-1})},
+        \tfrac12\log_2 n)/(b-1)\rfloor}{N}, \qquad \text{resp.}\quad
+        \frac{\lfloor 2n(\log_2 E + \tfrac12\log_2 n)/(b-1)\rfloor}{2 N_1},
 
-    with the prime count bounded below by :func:`prime_count_lower_bound`; the
+    with :math:`N, N_1` bounded below by :func:`prime_count_lower_bound`; the
     primes are independent, so the bound for the maximum is its
-    ``n_primes``-th power. It is 0 when the rank found equals :math:`n`. The bound
-    grows with the bits of the scaled weights (53 per float tensor, few for small
-    integer weights) and can be vacuous (1.0) for large float networks; more
-    primes drive it down geometrically.
+    ``n_primes``-th power. It is 0 when the rank found equals :math:`n`. With
+    62-bit primes one prime gives about :math:`10^{-12}` for a float network of
+    :math:`W = 1024`.
 
     Parameters
     ----------
     x_side, y_side : tuple (arrays, inputs, open_rows)
-        Real float arrays, their index-label tuples (any hashables; hyper-indices
-        allowed) and the side's open labels that index the rows of :math:`X`
-        (columns of :math:`Y`). Labels other than rows and cut are summed within
-        the side and must not occur on the other side.
+        Real or complex float arrays, their index-label tuples (any hashables;
+        hyper-indices allowed) and the side's open labels that index the rows
+        of :math:`X` (columns of :math:`Y`). Labels other than rows and cut are
+        summed within the side and must not occur on the other side.
     cut : sequence of hashable
         Labels shared by the two sides (on both sides' tensors, summed across the
         cut only); their order fixes the column order of :math:`X`.
     n_primes : int, default 2
-        Number of independent random primes (>= 1).
+        Largest number of independent random primes (>= 1).
     seed : None, int or numpy.random.Generator
-        Randomness for the primes.
+        Randomness for the primes (and the roots of -1).
     optimize : optional
-        Passed to :func:`tnexpress.contract.contraction_tree`.
-    bits : int, default 26
+        Passed to :func:`tnexpress.engine.paths.contraction_tree`.
+    bits : int, default 62
         Prime size, see :func:`random_prime`.
 
     Returns
@@ -859,17 +497,25 @@ def exact_cut_rank(
     Raises
     ------
     TypeError
-        Complex or non-numeric arrays, or a malformed side.
+        Non-numeric arrays, or a malformed side.
     ValueError
         Non-finite entries, inconsistent labels or dimensions, ``n_primes < 1``.
-    tnexpress.contract.BudgetError
+    tnexpress.engine.budget.BudgetError
         If a factor (:math:`W^2` int64 entries) or an intermediate is too large.
+
+    Examples
+    --------
+    >>> H = 1.0 / (np.arange(30)[:, None] + np.arange(30) + 1.0)  # Hilbert: float rank < 30
+    >>> res = exact_cut_rank(([H], [("a", "c")], ("a",)), ([H], [("c", "b")], ("b",)), ("c",))
+    >>> res.rank, res.failure_probability, int(np.linalg.matrix_rank(H @ H)) < 30
+    (30, 0.0, True)
     """
     if isinstance(n_primes, bool) or not isinstance(n_primes, (int, np.integer)) or n_primes < 1:
         raise ValueError(f"n_primes must be an int >= 1, got {n_primes!r}")
-    bits = _check_bits(bits)
     xa, xi, xr, xs = _parse_side(x_side, "x_side")
     ya, yi, yr, ys = _parse_side(y_side, "y_side")
+    gaussian = any(a.dtype.kind == "c" for a in xa + ya)
+    bits = _check_bits(bits, gaussian)
     cut = tuple(cut)
     if len(set(cut)) != len(cut):
         raise ValueError(f"cut repeats a label: {cut!r}")
@@ -883,8 +529,7 @@ def exact_cut_rank(
             )
         if ix in xr or ix in yr:
             raise ValueError(f"cut label {ix!r} is also an open row label")
-    cset = set(cut)
-    shared = (set(xs) & set(ys)) - cset
+    shared = (set(xs) & set(ys)) - set(cut)
     if shared:
         raise ValueError(
             f"labels {sorted(map(repr, shared))} are on both sides but not in cut; "
@@ -919,28 +564,43 @@ def exact_cut_rank(
     ypath = _network_tree_path(*ynet, ysizes, optimize)
     xscale, yscale = dyadic_scale(xa), dyadic_scale(ya)
 
-    ex = _side_bound(xa, xscale, xi, xr, cut, xs, gram_x)
-    ey = _side_bound(ya, yscale, yi, yr, cut, ys, gram_y)
+    ex = _side_bound(xa, xscale, xr, cut, xs, gram_x)
+    ey = _side_bound(ya, yscale, yr, cut, ys, gram_y)
     n = min(nrows, ncols)
     if ex is None or ey is None or n == 0:  # an all-zero tensor: [[A]] = 0
         log2_det = 0.0
     else:
         log2_e = ex + ey + math.log2(W)
         log2_det = max(0.0, n * (log2_e + 0.5 * math.log2(n))) * (1 + 1e-12) + 1e-9
-    one = min(1.0, math.floor(log2_det / (bits - 1)) / prime_count_lower_bound(bits))
+    if gaussian:  # bad (prime, root) pairs among 2 N_1
+        bad, pairs = math.floor(2 * log2_det / (bits - 1)), 2 * prime_count_lower_bound(bits, True)
+    else:
+        bad, pairs = math.floor(log2_det / (bits - 1)), prime_count_lower_bound(bits)
+    one = min(1.0, bad / pairs)
 
     rng = np.random.default_rng(seed)
     primes, ranks = [], []
     for _ in range(int(n_primes)):
-        p = random_prime(rng, bits)
-        rx = [to_residues(a, p, s) for a, s in zip(xa, xscale, strict=True)]
-        ry = [to_residues(a, p, s) for a, s in zip(ya, yscale, strict=True)]
-        fx = _contract_path(rx * 2 if gram_x else rx, *xnet, xsizes, p, xpath)
-        fy = _contract_path(ry * 2 if gram_y else ry, *ynet, ysizes, p, ypath)
-        fx, fy = fx.reshape(nrows, W), fy.reshape(W, ncols)
-        z = matmul_mod_p(fx, fy, p)
+        p = random_prime(rng, bits, gaussian=gaussian)
+        root = sqrt_minus_one(p, rng) if gaussian else None
+
+        def residues(arrays, scales, conj=False, p=p, root=root):
+            return [
+                to_residues(np.conj(a) if conj else a, p, s, root=root)
+                for a, s in zip(arrays, scales, strict=True)
+            ]
+
+        # Gram: G_X = X^H X conjugates the first copy (rows c), G_Y = Y Y^H the second
+        rx = residues(xa, xscale, conj=gram_x)
+        rx = [*rx, *residues(xa, xscale)] if gram_x else rx
+        ry = residues(ya, yscale)
+        ry = [*ry, *residues(ya, yscale, conj=True)] if gram_y else ry
+        fx = _contract_path(rx, *xnet, xsizes, p, xpath).reshape(nrows, W)
+        fy = _contract_path(ry, *ynet, ysizes, p, ypath).reshape(W, ncols)
         primes.append(p)
-        ranks.append(rank_mod_p(z, p))
+        ranks.append(_product_rank(fx, fy, p))
+        if ranks[-1] == n:
+            break
     rank = max(ranks)
-    fail = 0.0 if (rank == n or ex is None or ey is None) else one ** int(n_primes)
+    fail = 0.0 if (rank == n or ex is None or ey is None) else one ** len(primes)
     return ExactRank(rank, tuple(primes), float(fail), tuple(ranks), float(log2_det))

@@ -469,11 +469,9 @@ def exact_rank_of(st: Structure, cut_of, *, seed=None, n_primes: int = 2, optimi
     side_a, cut = cut_of()
     side_b = [n for n in range(st.n_nodes) if n not in side_a]
 
-    def side(nodes):
-        nodes = sorted(nodes)
-        arrays = [_to_numpy(_array(st, n)) for n in nodes]
-        inputs = [st.inputs[n] for n in nodes]
-        return arrays, inputs, tuple(_rows(st, nodes))
+    def side(nodes):  # terminals folded into their tensors: no modular step per open leg
+        nodes, inputs, rows = _side_terms(st, nodes)
+        return [_to_numpy(_array(st, n)) for n in nodes], inputs, tuple(rows)
 
     return exact_cut_rank(
         side(side_a), side(side_b), tuple(cut), n_primes=n_primes, seed=seed, optimize=optimize
