@@ -43,12 +43,14 @@ NET = tx.nets.ht(8, 2, 2, seed=0)
         ([], ValueError, "A is empty"),
         (range(8), ValueError, "covers every open index"),
         ([0, 0, 1], ValueError, "repeats entries"),
-        ([0, 9], ValueError, r"out of range; valid sites are 0..7"),
+        ([0, 9], ValueError, r"out of range; valid positions are 0..7"),
         ([-1], ValueError, "out of range"),
         (["k0", "zz"], ValueError, "unknown open indices"),
         ([0, "k1"], TypeError, "only site positions"),
         ([True], TypeError, "only site positions"),
         (3.5, TypeError, "iterable"),
+        (3, TypeError, r"bare int 3; pass a list, e\.g\. \[3\]"),
+        ("k3", TypeError, r"bare str 'k3'; pass a list"),
     ],
 )
 def test_side_errors(A, exc, match):
@@ -104,3 +106,106 @@ def test_peps_sites_as_tuples():
     w1 = tx.min_cut(peps, [(0, 0), (0, 1), (0, 2)]).weight
     w2 = tx.min_cut(peps, [peps.site_ind((0, j)) for j in range(3)]).weight
     assert w1 == w2 == 8
+
+
+def _with_entry(net, k, value):
+    net = net.copy()
+    t = list(net)[k]
+    d = t.data.copy()
+    d.flat[0] = value
+    t.modify(data=d)
+    return net
+
+
+MEASURES = {
+    "min_cut": lambda tn, A: tx.min_cut(tn, A),
+    "schmidt_values": lambda tn, A: tx.schmidt_values(tn, A),
+    "schmidt_values_dense": lambda tn, A: tx.schmidt_values(tn, A, method="dense"),
+    "schmidt_values_cut": lambda tn, A: tx.schmidt_values(tn, A, method="cut"),
+    "schmidt_rank": lambda tn, A: tx.schmidt_rank(tn, A),
+    "schmidt_rank_exact": lambda tn, A: tx.schmidt_rank(tn, A, exact=True),
+    "entropy": lambda tn, A: tx.entropy(tn, A),
+    "entropy_2": lambda tn, A: tx.entropy(tn, A, alpha=2),
+    "certificate": lambda tn, A: tx.bipartition(tn, A).certificate(seed=0),
+}
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("name", list(MEASURES))
+def test_non_finite_entry_named_by_every_measure(name, value):
+    net = _with_entry(tx.nets.ht(8, 2, 2, seed=0), 3, value)
+    t = list(net)[3]
+    with pytest.raises(ValueError, match=r"NaN or inf entry in the tensor with tags") as e:
+        MEASURES[name](net, [0, 2, 4, 6])
+    assert str(sorted(t.tags)) in str(e.value) and str(t.inds) in str(e.value)
+
+
+def test_non_finite_torch_entry():
+    torch = pytest.importorskip("torch")
+    net = _with_entry(tx.nets.tt(6, 2, 2, seed=0), 2, np.nan)
+    net.apply_to_arrays(torch.from_numpy)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        tx.schmidt_values(net, [0, 1])
+
+
+ZERO_FLOAT = (
+    "schmidt_values",
+    "schmidt_values_dense",
+    "schmidt_values_cut",
+    "schmidt_rank",
+    "entropy",
+    "entropy_2",
+)
+
+
+@pytest.mark.parametrize("name", ZERO_FLOAT)
+@pytest.mark.parametrize("how", ["zero_tensor", "cancellation"])
+def test_zero_network_same_error_from_every_float_measure(name, how):
+    if how == "zero_tensor":
+        net = tx.nets.tt(6, 2, 2, seed=0).copy()
+        list(net)[2].modify(data=np.zeros_like(list(net)[2].data))
+    else:  # nonzero tensors whose contraction vanishes: <u|v> = 0 on a bond
+        u, v = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+        net = qtn.TensorNetwork(
+            [
+                qtn.Tensor(np.outer(np.ones(2), u), inds=("k0", "b")),
+                qtn.Tensor(np.outer(v, np.ones(2)), inds=("b", "k1")),
+            ]
+        )
+        assert np.allclose(net.contract(output_inds=("k0", "k1")).data, 0)
+    with pytest.raises(ValueError, match="the network contracts to zero"):
+        MEASURES[name](net, [0])
+    # the min cut stays a valid bound (structure only), the exact rank is 0
+    assert MEASURES["min_cut"](net, [0]).weight >= 1
+    assert tx.schmidt_rank(net, [0], exact=True) == 0
+    with pytest.raises(ValueError, match="contracts to zero"):
+        tx.log2_norm(net)
+
+
+def test_schmidt_values_numerical_rank_unless_all():
+    psi = qtn.MPS_rand_state(40, 32, seed=0)
+    s = tx.schmidt_values(psi, range(20))
+    sp = tx.schmidt_spectrum(psi, range(20))
+    assert len(s) == sp.rank() == 32
+    # a rank-deficient matricization: 4 x 4 legs over a bond-2 chain
+    mps = qtn.MPS_rand_state(4, 2, seed=0)
+    assert len(tx.schmidt_values(mps, [0, 1], method="dense", all=True)) == 4
+    assert len(tx.schmidt_values(mps, [0, 1], method="dense")) == tx.schmidt_rank(mps, [0, 1]) == 2
+    tt = tx.nets.tt(8, 2, 3, seed=0)  # bond 3: 16 x 16 dense matricization of rank 16
+    low = tx.nets.tt(8, 2, 1, seed=0)  # rank 1
+    assert len(tx.schmidt_values(low, [0, 2, 4, 6], method="dense")) == 1
+    allv = tx.schmidt_values(low, [0, 2, 4, 6], method="dense", all=True)
+    assert len(allv) == 16 and np.all(allv[1:] < 1e-12)
+    np.testing.assert_allclose(np.sum(allv**2), 1, rtol=1e-12)
+    assert len(tx.schmidt_values(tt, [0, 2, 4, 6])) == 16
+    with pytest.raises(TypeError, match="all must be a bool"):
+        tx.schmidt_values(tt, [0], all=1)
+
+
+def test_spectrum_repr_is_informative():
+    psi = qtn.MPS_rand_state(12, 4, seed=0)
+    sp = tx.schmidt_spectrum(psi, range(6), method="cut")
+    r = repr(sp)
+    assert r.startswith("SchmidtSpectrum(method='cut', W=4,") and "rank 4" in r
+    assert f"{sp.values[0]:.4g}" in r and f"log2 norm {sp.log2_norm:.4f}" in r
+    np.testing.assert_allclose(sp.significant(), sp.values[: sp.rank()])

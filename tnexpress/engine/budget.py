@@ -12,7 +12,17 @@ __all__ = ("BudgetError", "check_size", "get_memory_budget", "set_memory_budget"
 
 
 class BudgetError(MemoryError):
-    """A requested array or intermediate exceeds the memory budget."""
+    """A requested array or intermediate exceeds the memory budget.
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> try:
+    ...     tx.schmidt_values(tx.nets.ht(64, 2, 2, seed=0), range(32), method="dense")
+    ... except tx.BudgetError as e:
+    ...     print("refused:", str(e)[:40])
+    refused: the dense 4294967296 x 4294967296 matric
+    """
 
 
 _BUDGET: list[int | None] = [None]
@@ -20,7 +30,14 @@ _BUDGET_FRACTION = 0.5
 
 
 def get_memory_budget() -> int:
-    """Bytes any single array of a contraction may take (default: half of RAM)."""
+    """Bytes any single array of a contraction may take (default: half of RAM).
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> tx.get_memory_budget() > 0
+    True
+    """
     if _BUDGET[0] is None:
         try:
             import psutil
@@ -33,7 +50,17 @@ def get_memory_budget() -> int:
 
 
 def set_memory_budget(nbytes: int | None) -> None:
-    """Set the memory budget in bytes; ``None`` restores the default (half of RAM)."""
+    """Set the memory budget in bytes; ``None`` restores the default (half of RAM).
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> old = tx.get_memory_budget()
+    >>> tx.set_memory_budget(2**30)
+    >>> tx.get_memory_budget()
+    1073741824
+    >>> tx.set_memory_budget(old)
+    """
     if nbytes is not None and (not isinstance(nbytes, int) or nbytes <= 0):
         raise ValueError(f"nbytes must be a positive int or None, got {nbytes!r}")
     _BUDGET[0] = nbytes

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numbers
+import sys
+import warnings
 from collections.abc import Iterable
 
 import quimb.tensor as qtn
@@ -29,6 +31,13 @@ def open_inds(tn: qtn.TensorNetwork) -> tuple[str, ...]:
     may be a hyper-index, e.g. an input read by several overlapping windows),
     then any other index that appears on exactly one tensor (e.g. an output
     leg ``y``). Other networks: the indices on exactly one tensor, in quimb's order.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> tx.open_inds(qtn.MPS_rand_state(3, 2, seed=0))
+    ('k0', 'k1', 'k2')
     """
     site_inds: tuple[str, ...] = ()
     if hasattr(tn, "site_inds") and hasattr(tn, "sites"):
@@ -60,6 +69,39 @@ def _is_site(a, sites) -> bool:
         return False
 
 
+def _bare_error(name: str, A) -> TypeError:
+    kind = "str" if isinstance(A, str) else "int"
+    return TypeError(
+        f"{name} must be a list of site positions or open-index names, got the bare {kind} "
+        f"{A!r}; pass a list, e.g. [{A!r}]"
+    )
+
+
+def _warn_dangling(tn, opens, sites) -> None:
+    """Warn when a site-indexed network has open legs that are not site indices."""
+    if not sites:
+        return
+    site_inds = {tn.site_ind(s) for s in sites}
+    extra = [ix for ix in opens if ix not in site_inds]
+    if extra:
+        warnings.warn(
+            f"open indices {extra[:5]}{' ...' if len(extra) > 5 else ''} of this "
+            f"{type(tn).__name__} are not site indices ({tn.site_ind_id!r}); they are "
+            "treated as parties of the bipartition (side B unless named in A)",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )
+
+
+def _user_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first caller outside tnexpress."""
+    level, f = 1, sys._getframe(1)
+    while f is not None and f.f_globals.get("__name__", "").startswith("tnexpress."):
+        level += 1
+        f = f.f_back
+    return level
+
+
 def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
     """Turn a side ``A`` into ``(A_inds, B_inds)``, both tuples of open-index names.
 
@@ -67,28 +109,57 @@ def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
     ----------
     tn : quimb.tensor.TensorNetwork
         The network (not modified).
-    A : iterable of int or of str
-        Site positions (for site-indexed networks, positions in ``tn.sites``;
-        otherwise positions in :func:`open_inds` order) or open-index names.
+    A : iterable of int, of site labels or of str
+        - ints: positions in ``tn.sites`` order for site-indexed networks (MPS,
+          PEPS, tnexpress builders: ``0`` is ``tn.sites[0]``, also on a PEPS
+          whose sites are ``(i, j)``); otherwise positions in
+          :func:`open_inds` order;
+        - site labels that are not ints (``(i, j)`` tuples of a PEPS);
+        - strs: open-index names (``"k3"``).
+
+        A bare int or str (``A=3``) is refused: pass a list (``[3]``).
+
+    Returns
+    -------
+    tuple of str, tuple of str
+        Open indices of side A (in the order given) and of side B (the rest,
+        in :func:`open_inds` order).
 
     Raises
     ------
     TypeError
-        Mixed or non int/str entries.
+        A bare int or str, mixed or non int/str entries.
     ValueError
         Empty side, a side covering every open index, repeated entries,
         positions out of range, unknown index names.
+
+    Warns
+    -----
+    UserWarning
+        When a site-indexed network has open indices that are not site indices
+        (they silently become parties otherwise).
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> from tnexpress.engine import resolve_side
+    >>> peps = qtn.PEPS.rand(2, 2, bond_dim=2, seed=0)
+    >>> resolve_side(peps, [0, 3])  # positions in peps.sites order
+    (('k0,0', 'k1,1'), ('k0,1', 'k1,0'))
+    >>> resolve_side(peps, [(0, 1)])[0]
+    ('k0,1',)
     """
-    opens = open_inds(tn)
-    if isinstance(A, (str, numbers.Integral)):
-        A = (A,)
+    if isinstance(A, str | numbers.Integral):
+        raise _bare_error(name, A)
     if not isinstance(A, Iterable):
         raise TypeError(f"{name} must be an iterable of site positions or index names, got {A!r}")
+    opens = open_inds(tn)
     A = list(A)
     if not A:
         raise ValueError(f"{name} is empty; a bipartition side needs at least one site")
     sites = _site_positions(tn)
-    site_set = set(sites)
+    _warn_dangling(tn, opens, sites)
+    is_int = [isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in A]
     if all(isinstance(a, str) for a in A):
         open_set = set(opens)
         unknown = [a for a in A if a not in open_set]
@@ -98,26 +169,29 @@ def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
                 f"{list(opens[:8])}{' ...' if len(opens) > 8 else ''}"
             )
         a_inds = A
-    elif sites and all(_is_site(a, site_set) for a in A):
-        # site labels: ints for chains and tnexpress builders, (i, j) for PEPS
-        a_inds = [tn.site_ind(a) for a in A]
-    elif all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in A):
-        if sites:
-            bad = [a for a in A if not _is_site(a, site_set)]
-            raise ValueError(
-                f"{name} has sites {bad[:5]} out of range; valid sites are "
-                f"{sites[0]}..{sites[-1]} ({len(sites)} sites)"
-            )
-        bad = [a for a in A if not 0 <= a < len(opens)]
+    elif all(is_int):
+        n = len(sites) if sites else len(opens)
+        bad = [a for a in A if not 0 <= a < n]
         if bad:
+            what = "sites" if sites else "positions"
             raise ValueError(
-                f"{name} has positions {bad[:5]} out of range; valid: 0..{len(opens) - 1}"
+                f"{name} has {what} {bad[:5]} out of range; valid positions are 0..{n - 1}"
+                + (f" (in tn.sites order: {sites[0]}..{sites[-1]})" if sites else "")
             )
-        a_inds = [opens[a] for a in A]
+        a_inds = [tn.site_ind(sites[a]) for a in A] if sites else [opens[a] for a in A]
+    elif sites and not any(is_int) and all(_is_site(a, set(sites)) for a in A):
+        # non-int site labels: (i, j) for PEPS
+        a_inds = [tn.site_ind(a) for a in A]
+    elif sites and not any(is_int) and all(isinstance(a, tuple) for a in A):
+        bad = [a for a in A if not _is_site(a, set(sites))]
+        raise ValueError(
+            f"{name} has sites {bad[:5]} that are not sites of this network; valid sites are "
+            f"{sites[0]}..{sites[-1]} ({len(sites)} sites), or positions 0..{len(sites) - 1}"
+        )
     else:
         raise TypeError(
-            f"{name} must hold only site positions (ints) or only open-index names (strs), "
-            f"got {A!r}"
+            f"{name} must hold only site positions (ints), only site labels or only "
+            f"open-index names (strs), got {A!r}"
         )
     if len(set(a_inds)) != len(a_inds):
         dup = sorted({a for a in A if A.count(a) > 1}, key=str)

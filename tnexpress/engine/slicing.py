@@ -113,6 +113,13 @@ def plan_contraction(
     BudgetError
         If the output alone exceeds the budget, or the largest intermediate does
         and ``slicing=False``, or slicing cannot reach the budget.
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> tree, output, itemsize = tx.plan_contraction(tx.nets.tt(8, 2, 2, seed=0))
+    >>> len(output), itemsize, tree.max_size() <= 2**8
+    (8, 8, True)
     """
     _check_options(max_memory, slicing)
     tn = check_network(tn)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import autoray as ar
 import numpy as np
 
 from .._gc import no_gc
@@ -211,6 +212,24 @@ def _copy_tensor_merges(tn, opens):
     return find, dropped
 
 
+def _check_finite(tn) -> None:
+    """Raise ValueError naming the first tensor holding a NaN or an infinity."""
+    for t in tn.tensor_map.values():
+        data = t.data
+        if isinstance(data, np.ndarray):
+            ok = data.dtype.kind not in "fc" or bool(np.isfinite(data).all())
+        else:  # torch, jax, ... through autoray
+            try:
+                ok = bool(ar.do("all", ar.do("isfinite", data)))
+            except Exception:  # a backend without isfinite: leave it to the contraction
+                ok = True
+        if not ok:
+            raise ValueError(
+                f"the network has a NaN or inf entry in the tensor with tags "
+                f"{sorted(t.tags)} and inds {t.inds}; every measure needs finite entries"
+            )
+
+
 @no_gc
 def build_structure(tn, A) -> Structure:
     """Flatten ``tn`` (not modified) and add terminals for side ``A`` and its complement.
@@ -219,6 +238,12 @@ def build_structure(tn, A) -> Structure:
     tensors take the name of their class (:func:`_copy_tensor_merges`). Each
     open index ``k`` gets a terminal with labels ``(row_label(k), class(k))``:
     row labels are distinct even when several open legs share one class.
+
+    Raises
+    ------
+    ValueError
+        Bad side ``A`` (see :func:`~tnexpress.engine.sides.resolve_side`), or a
+        tensor with a NaN or inf entry (named by its tags and inds).
 
     Examples
     --------
@@ -238,6 +263,7 @@ def build_structure(tn, A) -> Structure:
     """
     tn = check_network(tn)
     a_inds, b_inds = resolve_side(tn, A)
+    _check_finite(tn)
     opens = set(a_inds) | set(b_inds)
     find, dropped = _copy_tensor_merges(tn, opens)
     arrays, inputs, tids = [], [], []

@@ -149,6 +149,13 @@ def linear_attention(
     Returns
     -------
     LinearSelfAttention
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> model = tx.linear_attention(1, 2, seed=0)
+    >>> type(model).__name__
+    'LinearSelfAttention'
     """
     L = check_positive_int("L", L)
     d_x = check_positive_int("d_x", d_x)
@@ -214,6 +221,15 @@ def attention_separation_ranks(
     dict
         Side ``A`` (the side holding position 0, see
         :func:`tnexpress.grid.balanced_partitions`) -> grid rank.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tnexpress as tx
+    >>> t = np.random.default_rng(2).standard_normal((5, 2)) * 0.9
+    >>> ranks = tx.attention_separation_ranks(tx.linear_attention(1, 2, seed=1), 4, t, rtol=1e-10)
+    >>> len(ranks), len(set(ranks.values()))  # partition invariance: one rank
+    (3, 1)
     """
     T = net.grid_tensor(N, template)
     return {A: grid_rank(T, A, rtol) for A in balanced_partitions(N)}

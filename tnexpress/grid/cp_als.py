@@ -211,6 +211,16 @@ def estimate_cp_rank(
     int or None
         The estimate, ``0`` for the zero tensor, or ``None`` if no ``R <= max_rank``
         reached ``tol`` (then the CP rank is > max_rank or ALS failed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tnexpress as tx
+    >>> rng = np.random.default_rng(0)
+    >>> a, b, c = (rng.standard_normal((3, 2)) for _ in range(3))
+    >>> T = np.einsum("ir,jr,kr->ijk", a, b, c)  # CP rank 2
+    >>> tx.estimate_cp_rank(T, max_rank=4, seed=0)
+    2
     """
     T = _check_tensor(T)
     if not np.any(T):

@@ -191,6 +191,14 @@ def matricize(T, A) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (prod(T.shape[a] for a in A), prod over B)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tnexpress as tx
+    >>> T = np.arange(8.0).reshape(2, 2, 2)
+    >>> tx.matricize(T, (1,)).shape
+    (2, 4)
     """
     T = np.asarray(T)
     A = _check_side(A, T.ndim)
@@ -216,6 +224,14 @@ def grid_schmidt_values(T, A, *, normalize: bool = True) -> np.ndarray:
     -------
     numpy.ndarray
         ``min(rows, cols)`` singular values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tnexpress as tx
+    >>> T = np.eye(3).reshape(3, 3) / np.sqrt(3)
+    >>> np.round(tx.grid_schmidt_values(T, (0,)), 6)
+    array([0.57735, 0.57735, 0.57735])
     """
     s = np.linalg.svd(matricize(T, A), compute_uv=False)
     if normalize:
@@ -252,6 +268,14 @@ def grid_rank(T, A, rtol: float | None = None) -> int:
     -------
     int
         0 for the zero tensor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import tnexpress as tx
+    >>> T = np.einsum("i,j,k,l->ijkl", *np.random.default_rng(0).standard_normal((4, 3)))
+    >>> tx.grid_rank(T, (0, 2))  # a product: rank 1 across every partition
+    1
     """
     Mtx = matricize(T, A)
     if rtol is None:
@@ -280,6 +304,12 @@ def balanced_partitions(N: int) -> list[tuple[int, ...]]:
     Returns
     -------
     list of tuple of int
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> tx.balanced_partitions(4)
+    [(0, 1), (0, 2), (0, 3)]
     """
     N = check_int("N", N, 2)
     if N % 2 == 0:

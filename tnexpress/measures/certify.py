@@ -46,6 +46,13 @@ class Certificate:
         Upper bound on the chance that ``lower`` fell short of the rank at the
         drawn point because of the primes.
     primes : tuple of int
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> c = tx.certify("tt", "odd-even", N=8, M=2, rank=3, seed=0)
+    >>> c.lower, c.upper, c.proven
+    (16, 16, True)
     """
 
     family: str | None

@@ -46,6 +46,13 @@ class MinCut:
         ``log2(weight)``.
     tids_a : frozenset of int
         Tensor ids (``tn.tensor_map`` keys) on side A of the cut.
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> cut = tx.min_cut(tx.nets.ht(8, 2, 2, seed=0), [0, 2, 4, 6])
+    >>> cut.weight, cut.inds, cut.log2
+    (16, ('k1', 'k3', 'k5', 'k7'), 4.0)
     """
 
     weight: int

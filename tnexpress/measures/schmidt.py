@@ -59,7 +59,8 @@ class SchmidtSpectrum:
     Attributes
     ----------
     mantissa : numpy.ndarray
-        Descending singular values, scaled.
+        Descending singular values, scaled (every one the SVD gave, the
+        numerically zero tail included).
     log2_scale : float
         The values are ``mantissa * 2**log2_scale``.
     method : str
@@ -68,18 +69,55 @@ class SchmidtSpectrum:
         ``W`` of the cut used (``"cut"`` method).
     shape : tuple of int
         Shape of the matrix whose singular values were taken.
+
+    Raises
+    ------
+    ValueError
+        If every value is zero (the network contracts to zero: no Schmidt
+        decomposition, no rank, no entropy), or a value is not finite.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> psi = qtn.MPS_rand_state(10, 4, seed=0)
+    >>> sp = tx.schmidt_spectrum(psi, range(5), method="dense")
+    >>> sp.rank(), len(sp.values), len(sp.significant())  # 32 x 32: 28 zeros
+    (4, 32, 4)
+    >>> sp  # doctest: +ELLIPSIS
+    SchmidtSpectrum(method='dense', 32 values, rank 4, top [0.8693, 0.4325, ...], log2 norm 0.0000)
     """
 
     def __init__(self, mantissa, log2_scale, method, cut_weight, shape):
+        if not isinstance(mantissa, np.ndarray) and not _needs_grad(mantissa):
+            mantissa = np.asarray(_to_numpy(mantissa))
+        check = mantissa if isinstance(mantissa, np.ndarray) else _to_numpy(mantissa)
+        if not np.all(np.isfinite(check)) or not math.isfinite(log2_scale):
+            raise ValueError(
+                "the Schmidt values are not finite (an overflow or a NaN in the contraction)"
+            )
+        if check.size == 0 or not np.any(check):
+            raise ValueError(
+                "the network contracts to zero: it has no Schmidt decomposition, rank or entropy"
+            )
         self.mantissa = mantissa
         self.log2_scale = log2_scale
         self.method = method
         self.cut_weight = cut_weight
         self.shape = shape
 
+    def __repr__(self) -> str:
+        v = self.values
+        top = ", ".join(f"{x:.4g}" for x in v[:4]) + (", ..." if len(v) > 4 else "")
+        w = f", W={self.cut_weight}" if self.cut_weight is not None else ""
+        return (
+            f"SchmidtSpectrum(method={self.method!r}{w}, {len(v)} values, rank {self.rank()}, "
+            f"top [{top}], log2 norm {self.log2_norm:.4f})"
+        )
+
     @property
     def values(self) -> np.ndarray:
-        """Normalized Schmidt values (``sum s^2 = 1``), descending.
+        """Normalized Schmidt values (``sum s^2 = 1``), descending, all of them.
 
         A backend array (e.g. torch, carrying gradients) when the network's arrays require
         gradients; numpy otherwise.
@@ -90,15 +128,15 @@ class SchmidtSpectrum:
                 raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
             return self.mantissa / tot
         tot = math.sqrt(float(np.sum(self.mantissa.astype(np.float64) ** 2)))
-        if tot == 0.0 or not math.isfinite(tot):
-            raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
         return self.mantissa / tot
+
+    def significant(self, rtol: float | None = None) -> np.ndarray:
+        """The first :meth:`rank` normalized values: the numerically zero tail dropped."""
+        return self.values[: self.rank(rtol)]
 
     def rank(self, rtol: float | None = None) -> int:
         """Numerical rank: values above ``rtol * s_max`` (default :func:`default_rtol`)."""
         s = _to_numpy(self.mantissa)
-        if s.size == 0 or s[0] == 0:
-            return 0
         tol = default_rtol(self.shape, s.dtype) if rtol is None else rtol
         return int(np.count_nonzero(s > tol * s[0]))
 
@@ -129,7 +167,7 @@ class SchmidtSpectrum:
     def log2_norm(self) -> float:
         """``log2`` of the Frobenius norm of the network's tensor."""
         tot = math.sqrt(float(np.sum(self.mantissa.astype(np.float64) ** 2)))
-        return (math.log2(tot) if tot > 0 else -math.inf) + self.log2_scale
+        return math.log2(tot) + self.log2_scale
 
 
 def _check_method(method):
@@ -266,6 +304,14 @@ def schmidt_spectrum(tn, A, *, method: str = "auto", optimize=None) -> SchmidtSp
     See :func:`schmidt_values` for the parameters; this variant keeps the
     overall scale as an exponent (:class:`SchmidtSpectrum`). A thin wrapper of
     :meth:`tnexpress.Bipartition.spectrum`.
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> net = tx.nets.tt(4096, 2, 4, seed=0)  # 2^4096 amplitudes
+    >>> sp = tx.schmidt_spectrum(net, range(2048))
+    >>> sp.cut_weight, sp.rank(), sp.log2_norm > 1024  # far beyond float64's range
+    (4, 4, True)
     """
     from .bipartition import Bipartition
 
@@ -368,7 +414,7 @@ def _dense_spectrum(st: Structure, dim_a, dim_b, optimize, cut_of) -> SchmidtSpe
     return SchmidtSpectrum(s, lx + ly, "dense", None, tuple(mat.shape))
 
 
-def schmidt_values(tn, A, *, method: str = "auto", optimize=None) -> np.ndarray:
+def schmidt_values(tn, A, *, method: str = "auto", optimize=None, all: bool = False) -> np.ndarray:
     """Normalized Schmidt values of the bipartition ``(A, rest)``.
 
     Parameters
@@ -376,34 +422,54 @@ def schmidt_values(tn, A, *, method: str = "auto", optimize=None) -> np.ndarray:
     tn : quimb.tensor.TensorNetwork
         Any network; hyper-indices allowed; not modified.
     A : iterable of int or str
-        Side A: site positions or open-index names.
+        Side A: site positions (ints, in ``tn.sites`` order) or open-index
+        names; a list even for one site (``[3]``).
     method : {"auto", "cut", "dense"}
         See the module docstring.
     optimize : None, str or cotengra optimizer
-        Path optimizer (default: :func:`tnexpress.contract.default_optimizer`).
+        Path optimizer (default: :func:`tnexpress.engine.paths.default_optimizer`).
+    all : bool
+        ``False`` (default): the values of the numerical rank (those above
+        ``default_rtol * s_max``, see :func:`schmidt_rank`). ``True``: every
+        value the SVD gave, the numerically zero tail (``~1e-17``) included:
+        ``min`` of the two sides of the matrix decomposed.
 
     Returns
     -------
     numpy.ndarray
-        Descending, ``sum(s**2) == 1``; length ``min`` of the two sides of the
-        matrix the SVD was taken of (trailing values may be numerically zero).
+        Descending, ``sum(s**2) == 1`` (to rounding).
+
+    Raises
+    ------
+    ValueError
+        Bad side, NaN/inf entries, or a network that contracts to zero.
 
     Examples
     --------
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> psi = qtn.MPS_rand_state(12, 8, seed=0)
+    >>> s = tx.schmidt_values(psi, range(6))
+    >>> len(s), bool(abs((s**2).sum() - 1) < 1e-12)
+    (8, True)
+    >>> len(tx.schmidt_values(psi, [0, 1], all=True))  # 4 x 1024 matricization
+    4
+
     GHZ from ``from_dense``: its cores are COPY tensors, each with an open leg.
 
     >>> import numpy as np
-    >>> import quimb.tensor as qtn
-    >>> import tnexpress as tx
     >>> v = np.zeros(2**6)
     >>> v[0] = v[-1] = 2**-0.5
     >>> ghz = qtn.MatrixProductState.from_dense(v, [2] * 6)
     >>> tx.schmidt_values(ghz, [0, 1, 2]).round(4)
     array([0.7071, 0.7071])
-    >>> tx.schmidt_values(ghz, [0, 1, 2], method="dense")[:3].round(4)
+    >>> tx.schmidt_values(ghz, [0, 1, 2], method="dense", all=True)[:3].round(4)
     array([0.7071, 0.7071, 0.    ])
     """
-    return schmidt_spectrum(tn, A, method=method, optimize=optimize).values
+    if not isinstance(all, bool):
+        raise TypeError(f"all must be a bool, got {all!r}")
+    sp = schmidt_spectrum(tn, A, method=method, optimize=optimize)
+    return sp.values if all else sp.significant()
 
 
 def default_rtol(shape, dtype=np.float64) -> float:
@@ -458,6 +524,15 @@ def schmidt_rank(
     Returns
     -------
     int
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> net = tx.nets.ht(16, 2, (2, 2, 2, 2), seed=0)
+    >>> tx.schmidt_rank(net, tx.partitions.odd_even(16))
+    256
+    >>> tx.schmidt_rank(net, tx.partitions.odd_even(16), exact=True, seed=0)
+    256
     """
     from .bipartition import Bipartition
 
@@ -527,6 +602,15 @@ def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> 
         never a ``W x W`` factor. ``"auto"`` takes ``"replica"`` for an integer
         ``alpha >= 2`` when the min cut is wider than ``2^12`` or its factors
         exceed the memory budget.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> bell = qtn.TensorNetwork([qtn.Tensor(np.eye(2) / np.sqrt(2), inds=("k0", "k1"))])
+    >>> tx.entropy(bell, ["k0"]), round(tx.entropy(bell, ["k0"], alpha=2), 12)
+    (1.0, 1.0)
     """
     from .bipartition import Bipartition
 
@@ -534,7 +618,17 @@ def entropy(tn, A, alpha: float = 1, *, method: str = "auto", optimize=None) -> 
 
 
 def log2_norm(tn, *, optimize=None) -> float:
-    """``log2`` of the Frobenius norm of the network's tensor, without overflow."""
+    """``log2`` of the Frobenius norm of the network's tensor, without overflow.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> import tnexpress as tx
+    >>> abs(tx.log2_norm(qtn.MPS_rand_state(20, 4, seed=0))) < 1e-10  # normalized state
+    True
+    >>> tx.log2_norm(tx.nets.tt(4096, 2, 2, seed=0)) > 1024  # would overflow float64
+    True
+    """
     from ..engine.sides import check_network, open_inds
 
     tn = check_network(tn)
