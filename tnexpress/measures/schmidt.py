@@ -32,9 +32,8 @@ import autoray as ar
 import numpy as np
 
 from .._gc import no_gc
-from ..engine.executor import FloatArith, compile_path, execute, identity_like, qr_r, run_path
+from ..engine.executor import FloatArith, compile_path, execute, identity_like, qr_r
 from ..engine.paths import check_size, contraction_tree
-from ..engine.plan import peak_entries
 from ..engine.structure import Structure, StructureCache, row_label
 from ..engine.treepath import tree_path
 
@@ -354,19 +353,21 @@ def _side_dense(st: Structure, nodes, cut, optimize):
     side from its open legs toward the cut.
     """
     nodes, inputs, rows = _side_terms(st, nodes)
-    row_set = set(rows)
-    tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
     output = tuple(rows) + tuple(cut)
-    tree = contraction_tree(tree_inputs, cut, st.size, optimize=optimize)
-    path = tree.get_path()
+    path = tree_path(inputs, cut, ignore=rows) if optimize is None else None
+    if path is None:
+        row_set = set(rows)
+        tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
+        path = contraction_tree(tree_inputs, cut, st.size, optimize=optimize).get_ssa_path()
+    plan = compile_path(inputs, output, path, st.size, ssa=True)
     check_size(
-        peak_entries(inputs, output, path, st.size),
+        plan.peak_entries(),
         np.dtype(st.dtype).itemsize,
         what="the largest intermediate of the dense contraction",
         instead="use method='cut'",
     )
     arrays = [_array(st, n) for n in nodes]
-    a, ix, l2 = run_path(arrays, inputs, output, path, st.size)
+    a, ix, l2 = execute(plan, arrays, FloatArith())
     return a, ix, l2
 
 
