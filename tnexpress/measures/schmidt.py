@@ -257,11 +257,9 @@ def _side_plan(st: Structure, nodes, cut, optimize):
     nodes, inputs, rows = _side_terms(st, nodes)
     path = tree_path(inputs, cut, ignore=rows) if optimize is None else None
     if path is None:
-        # searched on the side without its row labels: with compression, rows
-        # never outweigh the rest
-        row_set = set(rows)
-        tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
-        path = contraction_tree(tree_inputs, cut, st.size, optimize=optimize).get_ssa_path()
+        # loopy side: the search sees the row labels and scores trees by the
+        # cost of the row-compressed run (engine.paths.compressed_cost)
+        path = contraction_tree(inputs, cut, st.size, optimize=optimize, rows=rows).get_ssa_path()
     plan = compile_path(inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows, ssa=True)
     if cacheable:
         _PLANS.put(st, (nodes, plan), key)
@@ -334,6 +332,12 @@ def spectrum_of(st: Structure, method: str, optimize, cut_of, *, wide=None):
     W = math.prod(st.size[i] for i in cut)
     if wide is not None and W > wide:
         return None
+    if not any(_needs_grad(a) for a in st.arrays if a is not None):
+        from .gram import gram_spectrum
+
+        sp = gram_spectrum(st, side_a, cut, optimize)  # None unless guarded and worth it
+        if sp is not None:
+            return sp
     side_b = [n for n in range(st.n_nodes) if n not in side_a]
     fx, lx = _side_factor(st, side_a, cut, optimize)
     fy, ly = _side_factor(st, side_b, cut, optimize)
