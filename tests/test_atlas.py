@@ -56,12 +56,6 @@ def test_atlas_quick(tmp_path):
     )
 
 
-def test_profile_section_guard(monkeypatch):
-    monkeypatch.delattr(tx, "entanglement_profile", raising=False)
-    out = R.profile_section(True, log=lambda *a: None, progress=False)
-    assert out["available"] is False and "entanglement_profile" in out["note"]
-
-
 def test_profile_section_uses_the_function_when_present(monkeypatch):
     def profile(tn, alpha=1, order=None):  # reference: one entropy per cut
         n = tn.nsites

@@ -339,16 +339,12 @@ def renyi2_section(quick: bool, *, log=print, progress: bool = True, max_seconds
 def profile_section(quick: bool, *, log=print, progress: bool = True, max_seconds: float = 30.0):
     """Entanglement profiles (``S_1`` across ``(sites[:k], sites[k:])``) of ``ht`` and ``tt``.
 
-    Needs :func:`tnexpress.entanglement_profile`; where the installed version
-    lacks it the section is ``{"available": False, ...}`` and the atlas goes on.
-    A family whose profile takes more than ``max_seconds`` is not run at larger ``N``.
+    Computed with :func:`tnexpress.entanglement_profile` (one sweep for all cuts). A family
+    whose profile takes more than ``max_seconds`` is not run at larger ``N``.
     """
     import tnexpress as tx
 
-    fn = getattr(tx, "entanglement_profile", None)
-    if fn is None:
-        log("  entanglement profile: tnexpress.entanglement_profile not available; skipped")
-        return {"available": False, "note": "tnexpress.entanglement_profile is not available"}
+    fn = tx.entanglement_profile
     from ..nets import ht, tt
 
     Ns = [16, 64] if quick else [64, 256, 1024]
