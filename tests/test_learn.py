@@ -198,6 +198,31 @@ def test_bad_input_names_the_argument():
     np.testing.assert_array_equal(X, X0)
 
 
+def test_convnet_init_alive_and_learns_digits():
+    # regression: PyTorch's default init left every unit of a narrow ReLU / max-pool stack
+    # dead on a black canvas (pre-head activations exactly 0), so training stayed at chance
+    d = learn.datasets.load("local", seed=0, canvas=32, n_train=64, n_test=8)
+    for kind in learn.convnet.SCHEDULES:
+        net = learn.ConvNet((32, 32), learn.channel_schedule(kind, 4, 5), 10, seed=0)
+        x = torch.as_tensor(d.X_train, dtype=net.dtype).reshape(64, 1, 32, 32)
+        with torch.no_grad():
+            z = net.hidden(net.rep(x)).flatten(1)
+        # every sample reaches the head with a nonzero activation
+        assert (z.abs().amax(1) > 0).all()
+        # He init: each 1x1 conv's weights have std sqrt(2 / fan_in) (up to sampling)
+        conv = net.hidden[0]
+        assert (
+            abs(float(conv.weight.detach().std()) / np.sqrt(2 / conv.weight[0].numel()) - 1) < 0.3
+        )
+    # a plain 8x8 digits run (chance: 0.1) learns within a few epochs
+    dg = learn.datasets.load("digits")
+    net = learn.ConvNet((8, 8), learn.channel_schedule("wide-tip", 8, 3), 10, seed=0)
+    learn.fit(
+        net, dg.X_train, dg.y_train, epochs=6, lr=3e-3, batch_size=32, seed=0, progress=False
+    )
+    assert learn.accuracy(net, dg.X_test, dg.y_test) > 0.5
+
+
 def test_import_without_torch():
     code = (
         "import sys; sys.modules['torch'] = None\n"

@@ -137,16 +137,21 @@ The outputs below are those of
 `tnexpress experiment channel-order --quick --out notebooks/results`; CI re-executes this
 notebook at smoke size (`TNEXPRESS_SMOKE=1`).""",
     """\
-**Findings (quick mode, seed 0, 376 s): the claim is not shown.** With 1500 canvases and 8
-epochs no model learned: every ConvNet ends at 0.088 and every ConvAC at 0.106 test accuracy,
-i.e. each predicts a single class, on both tasks, so all four claims read "fails" with equal
-accuracies. (Shorter runs tried while tuning, lr 1e-3 to 3e-2, shared and unshared ConvACs,
-800 canvases, 5 epochs, stayed at chance too.) The exact entropies of the trained ConvACs
-differ by schedule (central 2x2 block: wide-tip 1.18 / 0.63 bits, wide-base 0.04 bits; the
-left/right and quadrant cuts are ~0 bits for both), but of networks that did not learn the
-task. Making these tasks train (more data and epochs, a learned representation layer for
-the ConvAC) and full mode (`tnexpress experiment channel-order`: 64x64 canvases, 6000
-images, 15 epochs, 3 seeds) were not done in this session.""",
+**Findings (quick mode, seeds 0 and 1, 782 s on a loaded shared 2-core machine; the same
+fits took 4-6 s each when the machine was idle).** The earlier quick run stayed at chance
+because of a training bug: PyTorch's default initialization left every unit of the narrow
+ReLU / max-pool stack dead on the mostly black canvas (pre-head activations exactly 0), and
+lr 1e-2 kills the ReLUs even from a good start. With He init, zero biases, lr 3e-3, `r = 8`
+(2334 parameters, both schedules) and 12 epochs the ConvNet learns (test 0.18-0.53, chance
+0.1), but **wide-tip wins both tasks**: local 0.457 vs wide-base 0.288 (both seeds), global
+0.302 vs 0.212 (both seeds). So "wide-tip > wide-base on global" holds and "wide-base >
+wide-tip on local" fails: at this size the narrow top of the wide-base net is the
+bottleneck for both tasks. The shared-weight ConvAC (`r = 2`, 144 / 192 parameters, trig
+features, `logit_scale = 4`) still does not learn the canvas tasks (0.088-0.130 test), so
+its two claims are not tested; its trained wide-tip networks carry more entropy across the
+central 2x2 block (seed 0: 3.02 / 2.74 bits vs 0.80 / 1.15 for wide-base), ~0 bits across
+left/right and quadrant. Full mode (`tnexpress experiment channel-order`: 64x64 canvases,
+6000 images, 15 epochs, 3 seeds) was not run in this session.""",
 )
 
 NOTEBOOKS["experiment_pooling_geometry"] = cells(
