@@ -381,18 +381,9 @@ class ModPArith:
         return x
 
     def _sum(self, x, axes):
-        p = self.p
-        n = math.prod(x.shape[a] for a in axes)
-        if n * (p - 1) < 2**63:
-            return x.sum(axis=axes) % p
-        for a in sorted(axes, reverse=True):  # one axis at a time, chunked
-            x = np.moveaxis(x, a, 0)
-            acc = np.zeros(x.shape[1:], dtype=np.int64)
-            step = max(1, (2**63 - 1) // (p - 1) - 1)
-            for k in range(0, x.shape[0], step):
-                acc = (acc + x[k : k + step].sum(axis=0) % p) % p
-            x = acc
-        return x
+        from ..measures.modp import sum_mod
+
+        return sum_mod(x, axes, self.p)
 
     def unary(self, a, st):
         """Reduce a single term (no path): sum labels, compress rows."""

@@ -56,6 +56,7 @@ from .modp import (
     random_prime,
     rank_mod_p,
     sqrt_minus_one,
+    sum_mod,
     to_residues,
 )
 
@@ -123,22 +124,6 @@ def _network_tree_path(inputs, output, size_dict, optimize):
     s_size = {sym[ix]: int(size_dict[ix]) for ix in sym}
     tree = contraction_tree(s_inputs, s_out, s_size, optimize=optimize)
     return tuple(tuple(step) for step in tree.get_ssa_path())
-
-
-def _sum_mod(x, axes, p):
-    if not axes:
-        return x
-    n = math.prod(x.shape[a] for a in axes)
-    if n * (p - 1) < 2**63:
-        return x.sum(axis=axes) % p
-    for a in sorted(axes, reverse=True):  # one axis at a time, chunked
-        x = np.moveaxis(x, a, 0)
-        acc = np.zeros(x.shape[1:], dtype=np.int64)
-        step = max(1, (2**63 - 1) // (p - 1) - 1)
-        for k in range(0, x.shape[0], step):
-            acc = (acc + x[k : k + step].sum(axis=0) % p) % p
-        x = acc
-    return x
 
 
 def contract_mod_p(
@@ -221,7 +206,7 @@ def _contract_path(arrays, inputs, output, size_dict, p, path):
     x, t, _ = execute(plan, arrays, ModPArith(p))
     # the root: drop labels not in the output (possible when only output remains)
     axes = tuple(k for k, ix in enumerate(t) if ix not in output)
-    x = _sum_mod(x, axes, p)
+    x = sum_mod(x, axes, p)
     t = tuple(ix for ix in t if ix in output)
     return (x.transpose([t.index(ix) for ix in output]) % p).copy(order="C")
 

@@ -39,6 +39,7 @@ __all__ = (
     "mulmod",
     "matmul_mod_p",
     "rank_mod_p",
+    "sum_mod",
 )
 
 DEFAULT_BITS = 62
@@ -468,3 +469,20 @@ def rank_mod_p(matrix, p: int) -> int:
     else:
         raise TypeError(f"matrix must have an integer dtype, got {a.dtype}")
     return int(_to_nmod(A, p).rank())
+
+
+def sum_mod(x, axes, p: int):
+    """``x.sum(axis=axes) % p`` for int64 residues, chunked so no partial sum overflows."""
+    if not axes:
+        return x
+    n = math.prod(x.shape[a] for a in axes)
+    if n * (p - 1) < 2**63:
+        return x.sum(axis=axes) % p
+    for a in sorted(axes, reverse=True):  # one axis at a time, chunked
+        x = np.moveaxis(x, a, 0)
+        acc = np.zeros(x.shape[1:], dtype=np.int64)
+        step = max(1, (2**63 - 1) // (p - 1) - 1)
+        for k in range(0, x.shape[0], step):
+            acc = (acc + x[k : k + step].sum(axis=0) % p) % p
+        x = acc
+    return x
