@@ -68,7 +68,16 @@ __all__ = (
 FLOP_RATE = 2e9
 #: a QR flop costs about this many matmul flops (numpy, tall matrices, one core)
 QR_WEIGHT = 3.0
-_HYPER = {"fraction": 0.25, "min_est": 5e-4, "min_time": 0.05, "max_time": 4.0}
+# max_tensors: one hyper-optimizer trial on thousands of tensors outlasts any budget (the
+# replica network of ht N=1024, 8k tensors: 12 s per search for max_time=4 s), and such
+# networks (replicas and doubles of trees) are the ones random-greedy already does well
+_HYPER = {
+    "fraction": 0.25,
+    "min_est": 5e-4,
+    "min_time": 0.05,
+    "max_time": 4.0,
+    "max_tensors": 1500,
+}
 
 
 def _has(mod: str) -> bool:
@@ -425,7 +434,7 @@ def _combo(tree) -> float:
 def _search(inputs, output, size_dict, rows_full):
     """The ``optimize=None`` choice: greedy, then the hyper-optimizer where it pays."""
     tree = _greedy_tree(inputs, output, size_dict)
-    if len(inputs) < 3 or not is_loopy(inputs):
+    if len(inputs) < 3 or len(inputs) > _HYPER["max_tensors"] or not is_loopy(inputs):
         return tree
     if rows_full is None:
         cost = _combo(tree)
