@@ -88,7 +88,14 @@ def main(argv=None) -> int:
         print("no benchmark scripts found", file=sys.stderr)
         return 2
     results = []
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), desc="benchmarks", unit="script", leave=False)
     for script in todo:
+        if bar is not None:
+            bar.set_postfix_str(script.name)
         print(f"[run_all] {script.name} {'--quick' if args.quick else ''} ...", flush=True)
         r = run_one(script, out, args.quick, timeout)
         print(
@@ -97,6 +104,10 @@ def main(argv=None) -> int:
             flush=True,
         )
         results.append(r)
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
     summary = dict(
         mode="quick" if args.quick else "full",
         date=time.strftime("%Y-%m-%d %H:%M"),

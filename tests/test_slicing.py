@@ -312,3 +312,14 @@ def test_bad_arguments(kwargs, exc, match):
 def test_not_a_network():
     with pytest.raises(TypeError, match="tn must be a quimb TensorNetwork"):
         contract(np.ones((2, 2)))
+
+
+def test_progress_bar_over_slices_gives_the_same_value(capsys):
+    import quimb.tensor as qtn
+
+    tn = qtn.MPS_rand_state(10, 8, seed=3)
+    norm = tn.H & tn
+    ref = float(contract(norm, max_memory=2**9))
+    got = float(contract(norm, max_memory=2**9, progress=True))
+    assert got == pytest.approx(ref, rel=1e-12)
+    assert "slices" in capsys.readouterr().err

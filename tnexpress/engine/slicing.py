@@ -224,11 +224,21 @@ def _executor_kind(executor) -> str:
     )
 
 
-def _run_slices(tree, arrays, kwargs, executor):
+def _run_slices(tree, arrays, kwargs, executor, progress=False):
     kind = _executor_kind(executor)
     n = tree.nslices
-    if kind == "serial" or n == 1:
+    if (kind == "serial" or n == 1) and not (progress and n > 1):
         return _contract_range(tree, arrays, 0, n, kwargs)
+    if kind == "serial":  # with a progress bar: one slice at a time
+        from tqdm.auto import tqdm
+
+        parts = (
+            tree.contract_slice(arrays, i, **kwargs)
+            for i in tqdm(range(n), desc="slices", unit="slice", leave=False)
+        )
+        return tree.gather_slices(
+            parts, backend=kwargs.get("backend"), check_zero=kwargs.get("check_zero", False)
+        )
 
     if kind == "futures":
         workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
@@ -268,6 +278,7 @@ def contract_network(
     executor: Any = None,
     backend: str | None = None,
     strip_exponent: bool = False,
+    progress: bool = False,
 ):
     """Contract a tensor network within a memory budget, sliced and optionally in parallel.
 
@@ -310,6 +321,8 @@ def contract_network(
         If True, return ``(mantissa, exponent)`` with the result equal to
         ``mantissa * 10**exponent``: intermediates are rescaled as they go, so
         networks whose value over- or underflows the dtype stay finite.
+    progress : bool, optional
+        Show a tqdm progress bar over the slices of a long contraction (serial runs).
 
     Returns
     -------
@@ -346,7 +359,7 @@ def contract_network(
     kwargs = {"backend": backend}
     if strip_exponent:
         kwargs.update(strip_exponent=True, check_zero=True)
-    result = _run_slices(tree, arrays, kwargs, executor)
+    result = _run_slices(tree, arrays, kwargs, executor, progress)
 
     if strip_exponent:
         mantissa, exponent = result
