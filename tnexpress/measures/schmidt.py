@@ -183,11 +183,6 @@ def _array(st: Structure, node: int):
     return identity_like(st.size[ix], like)
 
 
-def _rows(st: Structure, nodes) -> list:
-    # terminals come after the network's tensors; their first label is the row
-    return [st.inputs[n][0] for n in nodes if n >= len(st.tids)]
-
-
 def _to_numpy(x) -> np.ndarray:
     return np.asarray(ar.to_numpy(x))
 
