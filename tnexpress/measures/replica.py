@@ -160,13 +160,7 @@ def _run_slice_range(arrays, inputs, size, path, sliced, start, stop):
         arrs, ins = _slice_terms(arrays, inputs, dict(zip(labels, values)))
         a, _, l2 = contract_path(arrs, ins, (), path, size)
         m = complex(np.asarray(ar.to_numpy(a)).reshape(()))
-        if m == 0:
-            continue
-        if l2 > exp:
-            mant = mant * 2.0 ** (exp - l2) + m if math.isfinite(exp) else m
-            exp = l2
-        else:
-            mant += m * 2.0 ** (l2 - exp)
+        mant, exp = _log_add(mant, exp, m, l2)
     return mant, exp
 
 
@@ -240,14 +234,17 @@ def contract_scalar_log2(
     mant, exp = 0.0, -math.inf
     for f in futs:
         m, l2 = f.result()
-        if m == 0:
-            continue
-        if l2 > exp:
-            mant = mant * 2.0 ** (exp - l2) + m if math.isfinite(exp) else m
-            exp = l2
-        else:
-            mant += m * 2.0 ** (l2 - exp)
+        mant, exp = _log_add(mant, exp, m, l2)
     return mant, exp
+
+
+def _log_add(mant, exp, m, l2):
+    """``mant * 2**exp + m * 2**l2`` as ``(mantissa, exponent)``, the larger exponent kept."""
+    if m == 0:
+        return mant, exp
+    if l2 > exp:
+        return (mant * 2.0 ** (exp - l2) + m if math.isfinite(exp) else m), l2
+    return mant + m * 2.0 ** (l2 - exp), exp
 
 
 def _log2_positive(mant, exp, what):
