@@ -111,7 +111,7 @@ class Step:
 
     __slots__ = (
         "i", "j", "ai", "bi", "pre", "out", "sa", "sb", "pa", "pb", "ma", "mb", "ta", "tb",
-        "shape", "comp", "out_shape", "generic", "swap", "new_size",
+        "shape", "comp", "out_shape", "generic", "swap", "new_size", "in_a", "in_b",
     )  # fmt: skip
 
     def __init__(self, **kw):
@@ -138,8 +138,15 @@ class Plan:
     def peak_entries(self) -> int:
         """Largest single allocation of the float pass, in entries (shape pass)."""
         if self._peak is None:
+            # a template allocates the same wherever it recurs: each is replayed once,
+            # on the operand shapes it was compiled for
             arith = ShapeArith()
-            execute(self, list(self.in_shapes), arith)
+            arith.start(self.in_shapes)
+            for st in dict.fromkeys(self.steps[2]):
+                if st.in_b is None:
+                    arith.unary(st.in_a, st)
+                else:
+                    arith.pair(st.in_a, st.in_b, st)
             self._peak = arith.peak
         return self._peak
 
@@ -342,6 +349,8 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
         st = templates.get(key)
         if st is None:
             st = templates[key] = _template(ai, bi, j is None, labels, key)
+            sa, sb = tuple(map(size.__getitem__, ai)), tuple(map(size.__getitem__, bi))
+            st.in_a, st.in_b = (sb, sa) if st.swap else (sa, None if j is None else sb)
         swap = st.swap
         I.append(j if swap else i)
         J.append(i if swap else j)

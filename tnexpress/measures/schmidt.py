@@ -244,6 +244,14 @@ _PLANS = StructureCache(maxsize=64)
 
 def _side_plan(st: Structure, nodes, cut, optimize):
     """Nodes and compiled plan of one side (cached by the structure's shape)."""
+    return _side_plan_info(st, nodes, cut, optimize)[:2]
+
+
+def _side_plan_info(st: Structure, nodes, cut, optimize, *, tree_only: bool = False):
+    """``(nodes, plan, tree)``: :func:`_side_plan` and whether the path is a tree path.
+
+    ``tree_only``: ``None`` instead of a searched path when the side is not a tree.
+    """
     cacheable = isinstance(optimize, str | None)
     # known issue: on hyper-index networks whose arrays carry gradients, the tree path gave
     # wrong gradients (values right; tests/test_learn.py); those take a searched path
@@ -251,23 +259,29 @@ def _side_plan(st: Structure, nodes, cut, optimize):
     key = (tuple(cut), frozenset(nodes), optimize, grad)
     hit = _PLANS.get(st, key) if cacheable else None
     if hit is not None:
-        return hit
+        return hit if hit[2] or not tree_only else None
     nodes, inputs, rows = _side_terms(st, nodes)
     path = tree_path(inputs, cut, ignore=rows) if optimize is None and not grad else None
+    tree = path is not None
+    if path is None and tree_only:
+        return None
     if path is None:
         # loopy side: the search sees the row labels and scores trees by the
         # cost of the row-compressed run (engine.paths.compressed_cost)
         path = contraction_tree(inputs, cut, st.size, optimize=optimize, rows=rows).get_ssa_path()
     plan = compile_path(inputs, tuple(rows) + tuple(cut), path, st.size, rows=rows, ssa=True)
     if cacheable:
-        _PLANS.put(st, (nodes, plan), key)
-    return nodes, plan
+        _PLANS.put(st, (nodes, plan, tree), key)
+    return nodes, plan, tree
 
 
 @no_gc
-def _side_factor(st: Structure, nodes, cut, optimize):
-    """Factor ``F`` (``k x W``) and ``log2`` scale of one side of the cut."""
-    nodes, plan = _side_plan(st, nodes, cut, optimize)
+def _side_factor(st: Structure, nodes, cut, optimize, info=None):
+    """Factor ``F`` (``k x W``) and ``log2`` scale of one side of the cut.
+
+    ``info``: the side's :func:`_side_plan_info`, when already computed.
+    """
+    nodes, plan = (info or _side_plan_info(st, nodes, cut, optimize))[:2]
     W = math.prod(st.size[i] for i in cut)
     check_size(
         max(plan.peak_entries(), W * W),
@@ -313,6 +327,7 @@ def schmidt_spectrum(tn, A, *, method: str = "auto", optimize=None) -> SchmidtSp
     return Bipartition(tn, A, optimize=optimize).spectrum(method)
 
 
+@no_gc
 def spectrum_of(st: Structure, method: str, optimize, cut_of, *, wide=None):
     """The spectrum of a prepared structure; ``cut_of()`` gives ``(side_a, cut)`` (cached).
 
@@ -330,15 +345,22 @@ def spectrum_of(st: Structure, method: str, optimize, cut_of, *, wide=None):
     W = math.prod(st.size[i] for i in cut)
     if wide is not None and W > wide:
         return None
-    if not any(_needs_grad(a) for a in st.arrays if a is not None):
+    side_b = [n for n in range(st.n_nodes) if n not in side_a]
+    grad = any(_needs_grad(a) for a in st.arrays if a is not None)
+    infos = [None, None]
+    if optimize is None and not grad:  # tree plans first (large networks are not cached)
+        infos = [_side_plan_info(st, s, cut, optimize, tree_only=True) for s in (side_a, side_b)]
+        if infos[0] is None or infos[1] is None:
+            infos = [None, None]
+    # tree sides are never loopy: the Gram route (loopy sides only) is not even tried
+    if not grad and infos[0] is None:
         from .gram import gram_spectrum
 
         sp = gram_spectrum(st, side_a, cut, optimize)  # None unless guarded and worth it
         if sp is not None:
             return sp
-    side_b = [n for n in range(st.n_nodes) if n not in side_a]
-    fx, lx = _side_factor(st, side_a, cut, optimize)
-    fy, ly = _side_factor(st, side_b, cut, optimize)
+    fx, lx = _side_factor(st, side_a, cut, optimize, **({"info": infos[0]} if infos[0] else {}))
+    fy, ly = _side_factor(st, side_b, cut, optimize, **({"info": infos[1]} if infos[1] else {}))
     if _needs_grad(fx) or _needs_grad(fy):
         m = fx @ ar.do("transpose", fy)
     else:
