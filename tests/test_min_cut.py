@@ -141,3 +141,72 @@ def test_own_max_flow_matches_networkx(seed):
     st = build_structure(tn, A)
     value, _ = nx.minimum_cut(_flow_graph(st), "S", "T")
     assert tx.min_cut(tn, A).log2 == pytest.approx(value / math.log(2), abs=1e-9)
+
+
+def _random_tree_network(rng, n_tensors):
+    """A random tree (or forest) of tensors joined by bonds and hyper-indices, open legs."""
+    import quimb.tensor as qtn
+
+    inds = [[] for _ in range(n_tensors)]
+    sizes = {}
+    placed = [0]
+    b = 0
+    while len(placed) < n_tensors:
+        k = min(int(rng.integers(1, 4)), n_tensors - len(placed))  # new tensors joined at once
+        new = list(range(len(placed), len(placed) + k))
+        name = f"b{b}"
+        b += 1
+        sizes[name] = int(rng.integers(1, 4))  # dimension-1 legs too
+        for u in [int(rng.choice(placed))] + new:
+            inds[u].append(name)
+        if rng.random() < 0.15:  # sometimes start a new component instead
+            inds[new[0]].remove(name) if len(new) > 1 else None
+        placed += new
+    for k in range(int(rng.integers(2, 2 * n_tensors))):
+        name = f"k{k}"
+        sizes[name] = int(rng.integers(2, 4))
+        holders = rng.choice(n_tensors, 1 + (rng.random() < 0.1), replace=False)
+        for u in holders:
+            inds[int(u)].append(name)
+    ts = []
+    for u in range(n_tensors):
+        ix = tuple(dict.fromkeys(inds[u]))
+        ts.append(qtn.Tensor(rng.standard_normal([sizes[i] for i in ix]), inds=ix))
+    return qtn.TensorNetwork(ts)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_tree_dp_matches_max_flow(seed):
+    # on forests the min cut is a dynamic program; it must find the same (largest) source
+    # side, hence the same cut, as Dinic's max-flow
+    from tnexpress.engine.paths import is_loopy
+    from tnexpress.engine.structure import build_structure
+    from tnexpress.measures.mincut import _min_cut_structure, _tree_min_cut
+
+    rng = np.random.default_rng(900 + seed)
+    tn = _random_tree_network(rng, int(rng.integers(2, 12)))
+    opens = tx.open_inds(tn)
+    if len(opens) < 2:
+        return
+    k = int(rng.integers(1, len(opens)))
+    A = [str(x) for x in rng.choice(opens, k, replace=False)]
+    st = build_structure(tn, A)
+    # an open leg on two tensors of one tree closes a loop (through its terminal)
+    assert (_tree_min_cut(st) is None) == is_loopy(st.inputs)
+    assert _min_cut_structure(st) == _min_cut_structure(st, tree=False)
+    if len(tn.tensor_map) <= 8:
+        a_inds, b_inds = resolve_side(tn, A)
+        assert tx.min_cut(tn, A).weight == brute_force_min_cut(tn, a_inds, b_inds)
+
+
+def test_tree_dp_refuses_loops():
+    import quimb.tensor as qtn
+
+    from tnexpress.engine.structure import build_structure
+    from tnexpress.measures.mincut import _tree_min_cut
+
+    ring = qtn.TensorNetwork(
+        [qtn.rand_tensor((2, 2, 2), inds=(f"b{i}", f"b{(i + 1) % 4}", f"k{i}")) for i in range(4)]
+    )
+    assert _tree_min_cut(build_structure(ring, ["k0", "k1"])) is None
+    assert tx.min_cut(ring, ["k0", "k1"]).weight == 4

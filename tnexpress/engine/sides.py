@@ -39,25 +39,30 @@ def open_inds(tn: qtn.TensorNetwork) -> tuple[str, ...]:
     >>> tx.open_inds(qtn.MPS_rand_state(3, 2, seed=0))
     ('k0', 'k1', 'k2')
     """
-    site_inds: tuple[str, ...] = ()
-    if hasattr(tn, "site_inds") and hasattr(tn, "sites"):
-        try:
-            site_inds = tuple(tn.site_ind(s) for s in tn.sites)
-        except Exception:  # not a genuine site-indexed network
-            site_inds = ()
-        site_inds = tuple(ix for ix in site_inds if ix in tn.ind_map)
+    return _open_inds(tn, _sites(tn)[1])
+
+
+def _open_inds(tn, site_inds) -> tuple:
     seen = set(site_inds)
     rest = tuple(ix for ix in tn.outer_inds() if ix not in seen)
-    return site_inds + rest
+    return tuple(site_inds) + rest
+
+
+def _sites(tn) -> tuple[list, list]:
+    """``(sites, site indices)`` of the sites whose index is in the network (each computed once)."""
+    # on the class: the instance property `site_inds` would build every index
+    if hasattr(type(tn), "site_inds") and hasattr(tn, "sites") and hasattr(tn, "site_ind"):
+        try:
+            site_ind, ind_map = tn.site_ind, tn.ind_map
+            pairs = [(s, ix) for s in tn.sites for ix in (site_ind(s),) if ix in ind_map]
+        except Exception:  # not a genuine site-indexed network
+            return [], []
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+    return [], []
 
 
 def _site_positions(tn) -> list:
-    if hasattr(tn, "sites") and hasattr(tn, "site_ind"):
-        try:
-            return [s for s in tn.sites if tn.site_ind(s) in tn.ind_map]
-        except Exception:
-            return []
-    return []
+    return _sites(tn)[0]
 
 
 def _is_site(a, sites) -> bool:
@@ -77,11 +82,11 @@ def _bare_error(name: str, A) -> TypeError:
     )
 
 
-def _warn_dangling(tn, opens, sites) -> None:
+def _warn_dangling(tn, opens, sites, site_inds=None) -> None:
     """Warn when a site-indexed network has open legs that are not site indices."""
     if not sites:
         return
-    site_inds = {tn.site_ind(s) for s in sites}
+    site_inds = set(site_inds) if site_inds is not None else {tn.site_ind(s) for s in sites}
     extra = [ix for ix in opens if ix not in site_inds]
     if extra:
         warnings.warn(
@@ -153,13 +158,14 @@ def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
         raise _bare_error(name, A)
     if not isinstance(A, Iterable):
         raise TypeError(f"{name} must be an iterable of site positions or index names, got {A!r}")
-    opens = open_inds(tn)
+    sites, site_inds = _sites(tn)  # site_ind() once per site: 2^20 sites
+    opens = _open_inds(tn, site_inds)
     A = list(A)
     if not A:
         raise ValueError(f"{name} is empty; a bipartition side needs at least one site")
-    sites = _site_positions(tn)
-    _warn_dangling(tn, opens, sites)
+    _warn_dangling(tn, opens, sites, site_inds)
     is_int = [isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in A]
+    site_set = set(sites) if sites and not all(is_int) else set()
     if all(isinstance(a, str) for a in A):
         open_set = set(opens)
         unknown = [a for a in A if a not in open_set]
@@ -178,12 +184,13 @@ def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
                 f"{name} has {what} {bad[:5]} out of range; valid positions are 0..{n - 1}"
                 + (f" (in tn.sites order: {sites[0]}..{sites[-1]})" if sites else "")
             )
-        a_inds = [tn.site_ind(sites[a]) for a in A] if sites else [opens[a] for a in A]
-    elif sites and not any(is_int) and all(_is_site(a, set(sites)) for a in A):
+        a_inds = [site_inds[a] for a in A] if sites else [opens[a] for a in A]
+    elif sites and not any(is_int) and all(_is_site(a, site_set) for a in A):
         # non-int site labels: (i, j) for PEPS
-        a_inds = [tn.site_ind(a) for a in A]
+        by_site = dict(zip(sites, site_inds))
+        a_inds = [by_site[a] for a in A]
     elif sites and not any(is_int) and all(isinstance(a, tuple) for a in A):
-        bad = [a for a in A if not _is_site(a, set(sites))]
+        bad = [a for a in A if not _is_site(a, site_set)]
         raise ValueError(
             f"{name} has sites {bad[:5]} that are not sites of this network; valid sites are "
             f"{sites[0]}..{sites[-1]} ({len(sites)} sites), or positions 0..{len(sites) - 1}"

@@ -122,16 +122,25 @@ class StructureCache:
 
 
 def _is_copy_tensor(t) -> bool:
-    """True for an order >= 3 delta tensor (all dims equal, ones on the diagonal)."""
-    shape = t.shape
-    if len(shape) < 3 or len(set(shape)) != 1 or not isinstance(t.data, np.ndarray):
+    """True for an order >= 3 delta tensor (all dims equal, ones on the diagonal).
+
+    Rejects by shape, then by the count of nonzeros (a random tensor has no
+    zero), before looking at the diagonal: most tensors cost a few attribute reads.
+    """
+    data = t.data
+    if not isinstance(data, np.ndarray):
+        return False
+    shape = data.shape
+    n = len(shape)
+    if n < 3:
         return False
     d = shape[0]
-    if d ** len(shape) > 2**20:
+    if shape.count(d) != n or d**n > 2**20 or np.count_nonzero(data) != d:
         return False
-    data = t.data
-    diag = data[(np.arange(d),) * len(shape)]
-    return bool(np.count_nonzero(data) == d and np.all(diag == 1))
+    flat = data.reshape(-1)
+    # entry (i, ..., i) sits at flat position i * (d^n - 1) / (d - 1)
+    diag = flat[:: (d**n - 1) // (d - 1)] if d > 1 else flat
+    return bool(np.all(diag == 1))
 
 
 class _Classes:
@@ -212,8 +221,45 @@ def _copy_tensor_merges(tn, opens):
     return find, dropped
 
 
-def _check_finite(tn) -> None:
+def _all_finite_fast(arrays) -> bool:
+    """True if every numpy array is certainly finite (``False``: look closer).
+
+    A finite sum proves every entry finite (a NaN or an infinity makes the sum
+    NaN or infinite). Views of one base (a builder's bulk draw) are proven by
+    one sum over the base when the views cover at least half of it.
+    """
+    bases: dict = {}
+    loose = []
+    for a in arrays:
+        if not isinstance(a, np.ndarray):
+            return False
+        if a.dtype.kind not in "fc":
+            continue
+        b = a.base
+        if type(b) is np.ndarray and b.dtype == a.dtype:
+            e = bases.get(id(b))
+            if e is None:
+                bases[id(b)] = [b, a.size, [a]]
+            else:
+                e[1] += a.size
+                e[2].append(a)
+        else:
+            loose.append(a)
+    for b, covered, views in bases.values():
+        if 2 * covered >= b.size:
+            if not np.isfinite(b.sum()):
+                return False
+        else:
+            loose.extend(views)
+    return all(np.isfinite(a.sum()) for a in loose)
+
+
+def _check_finite(tn, arrays=None) -> None:
     """Raise ValueError naming the first tensor holding a NaN or an infinity."""
+    if arrays is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if _all_finite_fast(arrays):
+                return
     for t in tn.tensor_map.values():
         data = t.data
         if isinstance(data, np.ndarray):
@@ -263,34 +309,36 @@ def build_structure(tn, A) -> Structure:
     """
     tn = check_network(tn)
     a_inds, b_inds = resolve_side(tn, A)
-    _check_finite(tn)
+    _check_finite(tn, [t.data for t in tn.tensor_map.values()])
     opens = set(a_inds) | set(b_inds)
     find, dropped = _copy_tensor_merges(tn, opens)
     arrays, inputs, tids = [], [], []
     size: dict = {}
     holders: dict = {}
+    get, update = holders.get, size.update
     for tid, t in tn.tensor_map.items():
         data = t.data
         labels = t.inds
         if dropped:  # merged COPY tensors: legs take their class's name
             labels = tuple([find(ix) for ix in labels])
         # shapes read once per tensor (dropped COPY tensors too: their legs' sizes)
-        size.update(zip(labels, data.shape if hasattr(data, "shape") else t.shape))
-        if tid in dropped:
+        update(zip(labels, data.shape if hasattr(data, "shape") else t.shape))
+        if dropped and tid in dropped:
             continue
         node = len(arrays)
         arrays.append(data)
         inputs.append(labels)
         tids.append(tid)
         for ix in labels:
-            h = holders.get(ix)
+            h = get(ix)
             if h is None:
                 holders[ix] = [node]
             else:
                 h.append(node)
-    size = {ix: int(d) for ix, d in size.items()}
+    if not all(type(d) is int for d in set(size.values())):
+        size = {ix: int(d) for ix, d in size.items()}
     # distinct dtypes first: str(dtype) per array costs more than the rest at N = 4096
-    dtypes = {np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype for a in arrays}
+    dtypes = {a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype for a in arrays}
     try:
         dtype = np.result_type(*[np.dtype(str(d).replace("torch.", "")) for d in dtypes])
     except TypeError:
