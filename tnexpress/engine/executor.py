@@ -300,21 +300,28 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
         ``True`` for an ssa path, ``False`` (default) for a linear one.
     """
     inputs = [tuple(t) for t in inputs]
-    size = dict(size)
     rows = set(rows)
     out_set = set(output) | rows
     cnt: dict = {}
+    get_cnt = cnt.get
     for t in inputs:
         for x in t:
-            cnt[x] = cnt.get(x, 0) + 1
+            cnt[x] = get_cnt(x, 0) + 1
+    for x in out_set:  # output labels are always kept: their count never reaches 0
+        cnt[x] = get_cnt(x, 0) + 1
+    size = {x: size[x] for x in cnt}  # the labels used (a copy: new rows are added)
+    # per label one int: size, whether it is a row label (the key's part per label is
+    # this code times 2 plus whether the label is kept)
+    code = {x: 2 * d + (x in rows) for x, d in size.items()}
     fresh = [0]
 
     def new_row(d):
         fresh[0] += 1
         lab = ("row", fresh[0])
         rows.add(lab)
-        out_set.add(lab)
         size[lab] = d
+        code[lab] = 2 * d + 1
+        cnt[lab] = 1
         return lab
 
     pairs, root = _as_ssa(path, len(inputs), ssa)
@@ -323,42 +330,50 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
     if not pairs and inputs:
         pairs, root = [(0, None)], 1
     templates: dict = {}
+    get_template = templates.get
+    append_i, append_j, append_t, append_term = I.append, J.append, T.append, terms.append
     for i, j in pairs:
         ai = terms[i]
-        bi = terms[j] if j is not None else ()
         terms[i] = None
-        if j is not None:
-            terms[j] = None
         for x in ai:
             cnt[x] -= 1
-        for x in bi:
-            cnt[x] -= 1
+        if j is not None:
+            bi = terms[j]
+            terms[j] = None
+            for x in bi:
+                cnt[x] -= 1
+        else:
+            bi = ()
         # the step up to a renaming of its labels: chains and trees repeat a few
-        loc = dict.fromkeys(ai)
-        loc.update(dict.fromkeys(bi))
-        labels = list(loc)
+        labels = list(dict.fromkeys(ai + bi))
+        n_ai = len(ai)
         key = (
             j is None,
-            len(ai),
+            n_ai,
             len(bi),
-            tuple(map(labels.index, bi)) if len(loc) != len(ai) + len(bi) else None,
-            tuple(map(labels.index, ai)) if len(set(ai)) != len(ai) else None,
-            # per label: (kept, row, size)
-            tuple([(cnt[x] > 0 or x in out_set, x in rows, size[x]) for x in labels]),
+            tuple(map(labels.index, bi)) if len(labels) != n_ai + len(bi) else None,
+            tuple(map(labels.index, ai)) if len(set(ai)) != n_ai else None,
+            tuple([2 * code[x] + (cnt[x] > 0) for x in labels]),
         )
-        st = templates.get(key)
+        st = get_template(key)
         if st is None:
             st = templates[key] = _template(ai, bi, j is None, labels, key)
             sa, sb = tuple(map(size.__getitem__, ai)), tuple(map(size.__getitem__, bi))
             st.in_a, st.in_b = (sb, sa) if st.swap else (sa, None if j is None else sb)
-        swap = st.swap
-        I.append(j if swap else i)
-        J.append(i if swap else j)
-        T.append(st)
-        out = tuple([labels[k] if k >= 0 else new_row(st.new_size) for k in st.out])
+        if st.swap:
+            append_i(j)
+            append_j(i)
+        else:
+            append_i(i)
+            append_j(j)
+        append_t(st)
+        if st.new_size is None:
+            out = tuple(map(labels.__getitem__, st.out))
+        else:
+            out = tuple([labels[k] if k >= 0 else new_row(st.new_size) for k in st.out])
         for x in out:
-            cnt[x] = cnt.get(x, 0) + 1
-        terms.append(out)
+            cnt[x] += 1
+        append_term(out)
     get = size.__getitem__
     in_shapes = [tuple(map(get, t)) for t in inputs]
     final = terms[root] if root is not None else ()
@@ -370,9 +385,10 @@ def _template(ai, bi, unary, labels, key):
     pos = {x: k for k, x in enumerate(labels)}
     ai = tuple(pos[x] for x in ai)
     bi = tuple(pos[x] for x in bi)
-    keep = {k for k, f in enumerate(key[5]) if f[0]}
-    rows = {k for k, f in enumerate(key[5]) if f[1]}
-    size = {k: f[2] for k, f in enumerate(key[5])}
+    # per label: 2 * (2 * size + is_row) + kept
+    keep = {k for k, f in enumerate(key[5]) if f & 1}
+    rows = {k for k, f in enumerate(key[5]) if f & 2}
+    size = {k: f >> 2 for k, f in enumerate(key[5])}
 
     def new_label():
         return -1

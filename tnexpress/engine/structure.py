@@ -251,7 +251,21 @@ def _all_finite_fast(arrays) -> bool:
                 return False
         else:
             loose.extend(views)
-    return all(np.isfinite(a.sum()) for a in loose)
+    # many small arrays: one sum over their concatenation (chunks of <= 2^22 entries)
+    chunk: list = []
+    n = 0
+    for a in loose:
+        if a.size > 2**16:
+            if not np.isfinite(a.sum()):
+                return False
+            continue
+        chunk.append(a.reshape(-1))
+        n += a.size
+        if n > 2**22:
+            if not np.isfinite(np.concatenate(chunk).sum()):
+                return False
+            chunk, n = [], 0
+    return not chunk or bool(np.isfinite(np.concatenate(chunk).sum()))
 
 
 def _check_finite(tn, arrays=None) -> None:
