@@ -15,6 +15,7 @@ Conventions every builder follows
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import numpy as np
@@ -77,6 +78,37 @@ class WeightDrawer:
             x = x + 1j * self._real(shape)
         return x.astype(self.dtype)
 
+    def many(self, shapes) -> list:
+        """``[self(*s) for s in shapes]``, the same values, drawn in one call.
+
+        The generator's normal and uniform streams are element by element, so
+        one draw of the total size equals the successive draws; each array is
+        a view of one block per run of equal shapes (2^20 tensors: one call
+        instead of a million). ``"integer"`` weights are drawn one by one.
+        """
+        shapes = [tuple(s) for s in shapes]
+        if self.kind == "integer" or not shapes:
+            return [self(*s) for s in shapes]
+        runs: list = []  # (shape, count) of consecutive equal shapes
+        for s in shapes:
+            if runs and runs[-1][0] == s:
+                runs[-1][1] += 1
+            else:
+                runs.append([s, 1])
+        parts = 2 if self.dtype.kind == "c" else 1
+        total = parts * sum(math.prod(s) * k for s, k in runs)
+        raw = self._real((total,))
+        out: list = []
+        pos = 0
+        for s, k in runs:
+            n = math.prod(s)
+            block = raw[pos : pos + parts * n * k].reshape(k, parts, n)
+            pos += parts * n * k
+            x = block[:, 0] + 1j * block[:, 1] if parts == 2 else block[:, 0]
+            x = np.ascontiguousarray(x.astype(self.dtype, copy=False)).reshape((k, *s))
+            out.extend(x)
+        return out
+
 
 def as_gen_vector(
     tensors, n_sites: int, *, copy_tensors: bool = False
@@ -134,6 +166,7 @@ def fast_network(triples) -> qtn.TensorNetwork:
 
     new_t = qtn.Tensor.__new__
     Tensor = qtn.Tensor
+    new_obj = object.__new__
     tn = qtn.TensorNetwork.__new__(qtn.TensorNetwork)
     tensor_map: dict = {}
     tag_map: dict = {}
@@ -143,30 +176,42 @@ def fast_network(triples) -> qtn.TensorNetwork:
     owner_key = hash(tn)
     ref = weakref.ref(tn)
     inner: dict = {}
+    # maps to plain dicts first (oset objects made once at the end)
+    tag_d: dict = {}
+    ind_d: dict = {}
+    get_tag, get_ind = tag_d.get, ind_d.get
     for tid, (data, inds, tags) in enumerate(triples):
-        inds = tuple(inds)
+        if type(inds) is not tuple:
+            inds = tuple(inds)
         if data.ndim != len(inds):
             raise ValueError(f"Wrong number of inds, {inds}, for an array of shape {data.shape}")
         t = new_t(Tensor)
         t._owners = {owner_key: (ref, tid)}
         t._data = data
         t._inds = inds
-        t._tags = oset(tags)
+        tg = new_obj(oset)
+        tg._d = dict.fromkeys(tags)
+        t._tags = tg
         t._left_inds = None
         tensor_map[tid] = t
         for tag in tags:
-            m = tag_map.get(tag)
+            m = get_tag(tag)
             if m is None:
-                tag_map[tag] = oset((tid,))
+                tag_d[tag] = {tid: None}
             else:
-                m._d[tid] = None
+                m[tid] = None
         for ix in inds:
-            m = ind_map.get(ix)
+            m = get_ind(ix)
             if m is None:
-                ind_map[ix] = oset((tid,))
+                ind_d[ix] = {tid: None}
             else:
-                m._d[tid] = None
+                m[tid] = None
                 inner[ix] = None  # quimb's order: when an index is seen again
+    from_dict = oset._from_dict
+    for tag, d in tag_d.items():
+        tag_map[tag] = from_dict(d)
+    for ix, d in ind_d.items():
+        ind_map[ix] = from_dict(d)
     tn._inner_inds = oset._from_dict(inner)
     tn._outer_inds = oset._from_dict({ix: None for ix in ind_map if ix not in inner})
     tn._tid_counter = max(len(tensor_map) - 1, 0)

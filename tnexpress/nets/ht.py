@@ -37,17 +37,30 @@ from ._registry import register_family
 __all__ = ("ht", "ht2d", "ht_tree", "pooling_tree", "grid_tree", "tree_height", "tree_leaves")
 
 
+def _is_leaf(node) -> bool:
+    return type(node) is int or (
+        isinstance(node, numbers.Integral) and not isinstance(node, bool)
+    )
+
+
 def tree_leaves(tree) -> list[int]:
     """Leaves (input positions) of a nested-tuple tree, left to right."""
-    if isinstance(tree, numbers.Integral) and not isinstance(tree, bool):
-        return [int(tree)]
-    if isinstance(tree, (str, bytes)) or not isinstance(tree, Sequence) or len(tree) == 0:
-        raise TypeError(
-            f"tree must be nested sequences of ints (leaves = positions), got node {tree!r}"
-        )
     out: list[int] = []
-    for child in tree:
-        out.extend(tree_leaves(child))
+    stack = [tree]
+    while stack:  # depth first, children left to right
+        node = stack.pop()
+        if _is_leaf(node):
+            out.append(int(node))
+            continue
+        if (
+            isinstance(node, (str, bytes))
+            or not isinstance(node, (tuple, list, Sequence))
+            or len(node) == 0
+        ):
+            raise TypeError(
+                f"tree must be nested sequences of ints (leaves = positions), got node {node!r}"
+            )
+        stack.extend(reversed(node))
     return out
 
 
@@ -170,7 +183,7 @@ def ht_tree(
     heights: dict = {}  # id(node) -> height, each subtree measured once
 
     def height(node) -> int:
-        if isinstance(node, numbers.Integral):
+        if _is_leaf(node):
             return 0
         h = heights.get(id(node))
         if h is None:
@@ -180,8 +193,12 @@ def ht_tree(
     L = height(tree)
     ranks = check_ranks(ranks, L, what=f"a pooling tree of height {L}")
     draw = WeightDrawer(seed, weights, dtype)
-    tensors: list[tuple] = []  # (data, inds, tags), built in one pass by as_gen_vector
+    # shapes, inds and tags in drawing order; the weights are drawn at once at the end
+    shapes: list[tuple] = []
+    inds: list[tuple] = []
+    tags: list[tuple] = []
     counters = [0] * L
+    layer_tags = [f"L{l}" for l in range(L)]
 
     def build(node) -> tuple[str, int, int]:
         """Build the subtree; return (pool index, its size, node height)."""
@@ -189,25 +206,28 @@ def ht_tree(
         l = h - 1
         pix = f"h{l}_{counters[l]}"
         counters[l] += 1
+        r = ranks[l]
         for child in node:
-            if isinstance(child, numbers.Integral):
-                tensors.append(
-                    (
-                        draw(M, ranks[l]),
-                        (f"k{child}", pix),
-                        ("CONV", f"L{l}", SITE_TAG.format(int(child))),
-                    )
-                )
+            if _is_leaf(child):
+                shapes.append((M, r))
+                inds.append((f"k{child}", pix))
+                tags.append(("CONV", layer_tags[l], SITE_TAG.format(int(child))))
             else:
                 cix, cdim, _ = build(child)
-                tensors.append((draw(cdim, ranks[l]), (cix, pix), ("CONV", f"L{l}")))
-        return pix, ranks[l], h
+                shapes.append((cdim, r))
+                inds.append((cix, pix))
+                tags.append(("CONV", layer_tags[l]))
+        return pix, r, h
 
     root_ix, root_dim, _ = build(tree)
     if Y == 1:
-        tensors.append((draw(root_dim), (root_ix,), ("OUT",)))
+        shapes.append((root_dim,))
+        inds.append((root_ix,))
     else:
-        tensors.append((draw(root_dim, Y), (root_ix, "y"), ("OUT",)))
+        shapes.append((root_dim, Y))
+        inds.append((root_ix, "y"))
+    tags.append(("OUT",))
+    tensors = list(zip(draw.many(shapes), inds, tags))  # (data, inds, tags) triples
     return as_gen_vector(tensors, N, copy_tensors=copy_tensors)
 
 

@@ -59,14 +59,17 @@ def tt(
     if not isinstance(equal_cores, bool):
         raise TypeError(f"equal_cores must be a bool, got {equal_cores!r}")
     draw = WeightDrawer(seed, weights, dtype)
-    shared = draw(rank, M, rank) if equal_cores else None
+    if equal_cores:
+        shared = draw(rank, M, rank)
+        datas = [draw(M, rank)] + [shared] * (N - 2) + [draw(rank, M)]
+    else:  # one draw for all cores (the same values as core by core)
+        datas = draw.many([(M, rank)] + [(rank, M, rank)] * (N - 2) + [(rank, M)])
     # (data, inds, tags) triples: as_gen_vector builds the network in one pass
-    ts = [(draw(M, rank), ("k0", "b0"), ("CORE", SITE_TAG.format(0)))]
-    for i in range(1, N - 1):
-        data = shared if equal_cores else draw(rank, M, rank)
-        ts.append((data, (f"b{i - 1}", f"k{i}", f"b{i}"), ("CORE", SITE_TAG.format(i))))
-    ts.append((draw(rank, M), (f"b{N - 2}", f"k{N - 1}"), ("CORE", SITE_TAG.format(N - 1))))
-    return as_gen_vector(ts, N)
+    inds = [("k0", "b0")]
+    inds += [(f"b{i - 1}", f"k{i}", f"b{i}") for i in range(1, N - 1)]
+    inds.append((f"b{N - 2}", f"k{N - 1}"))
+    tags = [("CORE", SITE_TAG.format(i)) for i in range(N)]
+    return as_gen_vector(list(zip(datas, inds, tags)), N)
 
 
 def _tt_partitions(N, **_):
