@@ -246,7 +246,7 @@ def _all_finite_fast(arrays) -> bool:
         else:
             loose.append(a)
     for b, covered, views in bases.values():
-        if 2 * covered >= b.size:
+        if len(views) >= 8 and 2 * covered >= b.size:
             if not np.isfinite(b.sum()):
                 return False
         else:
@@ -357,17 +357,21 @@ def build_structure(tn, A) -> Structure:
         dtype = np.result_type(*[np.dtype(str(d).replace("torch.", "")) for d in dtypes])
     except TypeError:
         dtype = np.dtype("float64")
-    a_terms, b_terms = [], []
-    a_set = set(a_inds)  # a set: `ix in a_inds` on a tuple is O(N^2) at N = 4096
+    node = len(arrays)
+    a_terms = list(range(node, node + len(a_inds)))
+    b_terms = list(range(node + len(a_inds), node + len(a_inds) + len(b_inds)))
+    arrays += [None] * (len(a_inds) + len(b_inds))  # identities, made lazily when contracted
     for ix in a_inds + b_inds:
-        node = len(arrays)
         lab = find(ix) if dropped else ix
-        arrays.append(None)  # identity, made lazily by whoever contracts
-        row = row_label(ix)
+        row = ("open", ix)  # row_label(ix)
         inputs.append((row, lab))
         size[row] = size[lab]
-        holders.setdefault(lab, []).append(node)  # row labels: on one terminal, not listed
-        (a_terms if ix in a_set else b_terms).append(node)
+        h = get(lab)  # row labels: on one terminal, not listed
+        if h is None:
+            holders[lab] = [node]
+        else:
+            h.append(node)
+        node += 1
     return Structure(
         arrays=arrays,
         inputs=inputs,
