@@ -36,3 +36,20 @@ def no_gc(fn):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+#: networks of at least this many tensors are frozen out of the collector once built
+FREEZE_MIN = 2**17
+
+
+def freeze_if_large(n_objects: int) -> None:
+    """Move every tracked object out of the collector's view when ``n_objects`` is large.
+
+    A network of 2^20 tensors holds ~10^7 tracked objects; every full collection
+    walks them all (measured 0.5-0.7 s per ``gc.collect()`` at 2^18 tensors), and
+    one happens after each stage that allocated much. ``gc.freeze()`` moves them
+    to the permanent generation: they are still freed by reference counting
+    (the networks hold no reference cycles), only never scanned again.
+    """
+    if n_objects >= FREEZE_MIN:
+        gc.freeze()

@@ -54,6 +54,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import autoray as ar
 import numpy as np
 
@@ -149,7 +151,7 @@ class Plan:
             # a template allocates the same wherever it recurs: each is replayed once,
             # on the operand shapes it was compiled for
             arith = ShapeArith()
-            arith.start(self.in_shapes)
+            arith.peak = max(map(math.prod, self.in_shapes), default=1)
             for st in dict.fromkeys(self.steps[2]):
                 if st.in_b is None:
                     arith.unary(st.in_a, st)

@@ -49,7 +49,7 @@ def _open_inds(tn, site_inds) -> tuple:
 
 
 def _sites(tn) -> tuple[list, list]:
-    """``(sites, site indices)`` of the sites whose index is in the network (each computed once)."""
+    """``(sites, site indices)``: the sites whose index is in the network, each computed once."""
     # on the class: the instance property `site_inds` would build every index
     if hasattr(type(tn), "site_inds") and hasattr(tn, "sites") and hasattr(tn, "site_ind"):
         try:

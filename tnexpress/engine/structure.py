@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import autoray as ar
 import numpy as np
 
-from .._gc import no_gc
+from .._gc import freeze_if_large, no_gc
 from .sides import check_network, resolve_side
 
 __all__ = ("Structure", "build_structure", "row_label", "structure_key", "StructureCache")
@@ -372,6 +372,7 @@ def build_structure(tn, A) -> Structure:
         else:
             h.append(node)
         node += 1
+    freeze_if_large(len(arrays))  # its tuples and lists: never scanned by the collector again
     return Structure(
         arrays=arrays,
         inputs=inputs,

@@ -55,30 +55,33 @@ def tree_path(inputs, output=(), *, ignore=()):
         return []
     ignore = set(ignore)
     holders: dict = {}
+    get = holders.get
     for t, term in enumerate(inputs):
         for x in term:
-            if x in ignore:
-                continue
-            h = holders.get(x)
+            h = get(x)
             if h is None:
                 holders[x] = [t]
             else:
                 h.append(t)
+    for x in ignore:
+        holders.pop(x, None)
     out_set = set(output)
     root = next((t for t, term in enumerate(inputs) if any(x in out_set for x in term)), 0)
     # iterative DFS over tensors; a label node is entered from one holder
     seen = bytearray(n)
-    order = []  # (tensor, parent tensor) in DFS preorder
+    order: list = []  # tensors in DFS preorder
+    parent = [-1] * n
+    pop = holders.pop
     for start in [root, *range(n)]:
         if seen[start]:
             continue
         seen[start] = 1
-        stack = [(start, -1)]
+        stack = [start]
         while stack:
-            t, parent = stack.pop()
-            order.append((t, parent))
+            t = stack.pop()
+            order.append(t)
             for x in inputs[t]:
-                h = holders.pop(x, None)  # popped: each label is crossed once
+                h = pop(x, None)  # popped: each label is crossed once
                 if h is None or len(h) < 2:
                     continue
                 for u in h:
@@ -87,15 +90,18 @@ def tree_path(inputs, output=(), *, ignore=()):
                     if seen[u]:
                         return None  # reached twice: a cycle
                     seen[u] = 1
-                    stack.append((u, t))
+                    parent[u] = t
+                    stack.append(u)
     # post-order: a tensor after all its children; fold each child into its parent
-    ssa = {t: t for t in range(n)}
+    ssa = list(range(n))
     nxt = n
     path = []
-    for t, parent in reversed(order):
-        if parent < 0:
+    append = path.append
+    for t in reversed(order):
+        p = parent[t]
+        if p < 0:
             continue
-        path.append((ssa[parent], ssa[t]))
-        ssa[parent] = nxt
+        append((ssa[p], ssa[t]))
+        ssa[p] = nxt
         nxt += 1
     return path

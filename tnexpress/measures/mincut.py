@@ -364,9 +364,9 @@ def _tree_min_cut(st: Structure):
     for v in order:
         pv = up[v]
         if pv < 0:
-            root_min[v] = m = F0[v] if F0[v] < F1[v] else F1[v]
+            root_min[v] = F0[v] if F0[v] < F1[v] else F1[v]
         else:
-            m = root_min[v] = root_min[lab_up[pv]]
+            root_min[v] = root_min[lab_up[pv]]
         G0, G1 = F0[v], F1[v]
         for lab in node_labels[v]:
             if lab == pv:

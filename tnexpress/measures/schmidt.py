@@ -192,6 +192,16 @@ def _needs_grad(x) -> bool:
     return bool(getattr(x, "requires_grad", False))
 
 
+def _any_grad(st: Structure) -> bool:
+    """Whether some array of ``st`` records gradients (numpy-only structures: one pass)."""
+    g = st.__dict__.get("_grad")
+    if g is None:
+        g = st.__dict__["_grad"] = any(
+            _needs_grad(a) for a in st.arrays if a is not None and not isinstance(a, np.ndarray)
+        )
+    return g
+
+
 def _singular_values(m):
     """Singular values of ``m``: the backend's (differentiable) when it records gradients.
 
@@ -255,7 +265,7 @@ def _side_plan_info(st: Structure, nodes, cut, optimize, *, tree_only: bool = Fa
     cacheable = isinstance(optimize, str | None)
     # known issue: on hyper-index networks whose arrays carry gradients, the tree path gave
     # wrong gradients (values right; tests/test_learn.py); those take a searched path
-    grad = any(_needs_grad(a) for a in st.arrays if a is not None)
+    grad = _any_grad(st)
     key = (tuple(cut), frozenset(nodes), optimize, grad)
     hit = _PLANS.get(st, key) if cacheable else None
     if hit is not None:
@@ -346,7 +356,7 @@ def spectrum_of(st: Structure, method: str, optimize, cut_of, *, wide=None):
     if wide is not None and W > wide:
         return None
     side_b = [n for n in range(st.n_nodes) if n not in side_a]
-    grad = any(_needs_grad(a) for a in st.arrays if a is not None)
+    grad = _any_grad(st)
     infos = [None, None]
     if optimize is None and not grad:  # tree plans first (large networks are not cached)
         infos = [_side_plan_info(st, s, cut, optimize, tree_only=True) for s in (side_a, side_b)]
@@ -378,7 +388,7 @@ def _side_dense(st: Structure, nodes, cut, optimize):
     """
     nodes, inputs, rows = _side_terms(st, nodes)
     output = tuple(rows) + tuple(cut)
-    grad = any(_needs_grad(a) for a in st.arrays if a is not None)  # see _side_plan
+    grad = _any_grad(st)  # see _side_plan
     path = tree_path(inputs, cut, ignore=rows) if optimize is None and not grad else None
     if path is None:
         row_set = set(rows)

@@ -21,6 +21,7 @@ import weakref
 import numpy as np
 import quimb.tensor as qtn
 
+from .._gc import freeze_if_large
 from .._typing import Seed, WeightKind
 
 SITE_IND = "k{}"
@@ -126,6 +127,7 @@ def as_gen_vector(
         tn = qtn.TensorNetwork(tensors, virtual=True)
     if copy_tensors:
         tn = resolve_hyperinds(tn)
+    freeze_if_large(tn.num_tensors)  # 2^20 tensors: never scanned by the collector again
     # in place: the network was just made, a copy would double the build time
     return tn.view_as(
         qtn.TensorNetworkGenVector,

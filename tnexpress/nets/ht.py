@@ -38,9 +38,7 @@ __all__ = ("ht", "ht2d", "ht_tree", "pooling_tree", "grid_tree", "tree_height", 
 
 
 def _is_leaf(node) -> bool:
-    return type(node) is int or (
-        isinstance(node, numbers.Integral) and not isinstance(node, bool)
-    )
+    return type(node) is int or (isinstance(node, numbers.Integral) and not isinstance(node, bool))
 
 
 def tree_leaves(tree) -> list[int]:
