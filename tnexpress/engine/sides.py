@@ -164,7 +164,9 @@ def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
     if not A:
         raise ValueError(f"{name} is empty; a bipartition side needs at least one site")
     _warn_dangling(tn, opens, sites, site_inds)
-    is_int = [isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in A]
+    is_int = [
+        type(a) is int or (isinstance(a, numbers.Integral) and not isinstance(a, bool)) for a in A
+    ]
     site_set = set(sites) if sites and not all(is_int) else set()
     if all(isinstance(a, str) for a in A):
         open_set = set(opens)
