@@ -338,6 +338,7 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
 
     pairs, root = _as_ssa(path, len(inputs), ssa)
     n_inputs = len(inputs)
+    rep = [len(set(t)) != len(t) for t in inputs]
     terms = list(inputs)
     I, J, T = [], [], []
     if not pairs and inputs:
@@ -368,7 +369,8 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
             n_ai,
             len(bi),
             tuple(map(labels.index, bi)) if len(labels) != n_ai + len(bi) else None,
-            tuple(map(labels.index, ai)) if len(set(ai)) != n_ai else None,
+            # repeated labels (traces) occur on input terms only: results are deduplicated
+            tuple(map(labels.index, ai)) if i < n_inputs and rep[i] else None,
             tuple([2 * code[x] + (cnt[x] > 0) for x in labels]),
         )
         st = get_template(key)
