@@ -357,9 +357,9 @@ def _tree_min_cut(st: Structure):
             a0 += s0 if s0 < c else c
             a1 += s1 if s1 < c else c
         f0[v], f1[v] = a0, a1
-    # down pass: F0, F1 of the whole component with the node on side 0 / 1
-    F0 = f0[:]
-    F1 = f1[:]
+    # down pass: F0, F1 of the whole component with the node on side 0 / 1, in place of
+    # f0, f1 (a node's F is written after its parent's, from its own f and the label sums)
+    F0, F1 = f0, f1
     root_min = [0] * n
     for v in order:
         pv = up[v]
@@ -380,7 +380,7 @@ def _tree_min_cut(st: Structure):
             for u in lab_nodes[lab]:
                 if u == v:
                     continue
-                x0, x1 = f0[u], f1[u]
+                x0, x1 = F0[u], F1[u]  # still the subtree values f
                 r0, r1 = s0 - x0, s1 - x1
                 cut = c + pm + mn - (x0 if x0 < x1 else x1)
                 o0, o1 = p0 + r0, p1 + r1
