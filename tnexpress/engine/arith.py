@@ -269,7 +269,7 @@ class FloatArith:
         c = c.reshape(st.out_shape) if comp is None else self._compress_np(c, st, comp)
         if self.rescale:
             self._since += 1
-            if self._strict or self._since >= self._interval:
+            if self._strict or st.join or self._since >= self._interval:
                 c = self._scale(c)
         return c
 
@@ -283,7 +283,7 @@ class FloatArith:
             c = self._compress_ar(c, st, comp)
         if self.rescale:
             self._since += 1
-            if self._strict or self._since >= self._interval:
+            if self._strict or st.join or self._since >= self._interval:
                 c = self._scale(c, inplace=inplace)
         return c
 

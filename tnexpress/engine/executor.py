@@ -112,7 +112,9 @@ class Step:
     Steps are templates on local labels (``0 .. n-1`` in order of first
     appearance; ``-1`` the new row label), shared by every step of a plan that
     is the same up to a renaming. Attributes (``None`` where an operation is
-    skipped): ``swap`` whether the operands are taken in reverse order;
+    skipped): ``swap`` whether the operands are taken in reverse order; ``join``
+    whether both operands are intermediates (rescaled at once: in a tree their
+    magnitudes multiply, so the log-magnitude doubles per level);
     ``ai, bi, out`` local labels; ``sa, sb`` axes summed out first;
     ``pa, pb`` transpositions; ``ma, mb`` matrix shapes and ``ta, tb`` whether
     the matrix is used transposed (a free view); ``shape`` of the product in
@@ -121,7 +123,7 @@ class Step:
 
     __slots__ = (
         "i", "j", "ai", "bi", "pre", "out", "sa", "sb", "pa", "pb", "ma", "mb", "ta", "tb",
-        "shape", "comp", "out_shape", "generic", "swap", "new_size", "in_a", "in_b",
+        "shape", "comp", "out_shape", "generic", "swap", "new_size", "in_a", "in_b", "join",
     )  # fmt: skip
 
     def __init__(self, **kw):
@@ -363,8 +365,13 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
         labels = list(dict.fromkeys(ai + bi))
         n_ai = len(ai)
         key = (
-            # a chain step: exactly one operand is an input term, not the last (see QR_SLACK)
-            j is not None and (i < n_inputs) != (j < n_inputs) and step < last,
+            # 1: a chain step, exactly one operand is an input term, not the last (QR_SLACK);
+            # 2: a join of two intermediates (magnitudes multiply: rescaled at once)
+            0
+            if j is None
+            else (1 if step < last else 0)
+            if (i < n_inputs) != (j < n_inputs)
+            else 2 * (i >= n_inputs),
             j is None,
             n_ai,
             len(bi),
@@ -375,7 +382,8 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
         )
         st = get_template(key)
         if st is None:
-            st = templates[key] = _template(ai, bi, j is None, labels, key[1:], key[0])
+            st = templates[key] = _template(ai, bi, j is None, labels, key[1:], key[0] == 1)
+            st.join = key[0] == 2
             sa, sb = tuple(map(size.__getitem__, ai)), tuple(map(size.__getitem__, bi))
             st.in_a, st.in_b = (sb, sa) if st.swap else (sa, None if j is None else sb)
         if st.swap:
