@@ -55,6 +55,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections import ChainMap
 
 import autoray as ar
 import numpy as np
@@ -323,17 +324,18 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
             cnt[x] = get_cnt(x, 0) + 1
     for x in out_set:  # output labels are always kept: their count never reaches 0
         cnt[x] = get_cnt(x, 0) + 1
-    size = {x: size[x] for x in cnt}  # the labels used (a copy: new rows are added)
     # per label one int: size, whether it is a row label (the key's part per label is
     # this code times 2 plus whether the label is kept)
-    code = {x: 2 * d + (x in rows) for x, d in size.items()}
+    code = {x: 2 * size[x] + (x in rows) for x in cnt}
+    extra: dict = {}  # sizes of the new row labels (the caller's dict is not copied)
+    sizes = ChainMap(extra, size)
     fresh = [0]
 
     def new_row(d):
         fresh[0] += 1
         lab = ("row", fresh[0])
         rows.add(lab)
-        size[lab] = d
+        extra[lab] = d
         code[lab] = 2 * d + 1
         cnt[lab] = 1
         return lab
@@ -384,7 +386,7 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
         if st is None:
             st = templates[key] = _template(ai, bi, j is None, labels, key[1:], key[0] == 1)
             st.join = key[0] == 2
-            sa, sb = tuple(map(size.__getitem__, ai)), tuple(map(size.__getitem__, bi))
+            sa, sb = tuple(map(sizes.__getitem__, ai)), tuple(map(sizes.__getitem__, bi))
             st.in_a, st.in_b = (sb, sa) if st.swap else (sa, None if j is None else sb)
         if st.swap:
             append_i(j)
@@ -403,7 +405,7 @@ def compile_path(inputs, output, path, size, *, rows=(), ssa: bool = False) -> P
     get = size.__getitem__
     in_shapes = [tuple(map(get, t)) for t in inputs]
     final = terms[root] if root is not None else ()
-    return Plan((I, J, T), in_shapes, final, tuple(size[x] for x in final), len(inputs))
+    return Plan((I, J, T), in_shapes, final, tuple(sizes[x] for x in final), len(inputs))
 
 
 def _template(ai, bi, unary, labels, key, chain=False):
