@@ -347,9 +347,10 @@ def spectrum_of(st: Structure, method: str, optimize, cut_of, *, wide=None):
     when the cut weight exceeds it.
     """
     _check_method(method)
-    dim_a = math.prod(st.size[row_label(i)] for i in st.a_inds)
-    dim_b = math.prod(st.size[row_label(i)] for i in st.b_inds)
     if method == "dense":
+        # sizes of the sides: only for the dense route (at 2^20 legs the exact product is a
+        # 2^19-bit integer, quadratic to build and too long to print)
+        dim_a, dim_b = (_side_dim(st, inds) for inds in (st.a_inds, st.b_inds))
         return _dense_spectrum(st, dim_a, dim_b, optimize, cut_of)
     side_a, cut = cut_of()
     W = math.prod(st.size[i] for i in cut)
@@ -406,6 +407,14 @@ def _side_dense(st: Structure, nodes, cut, optimize):
     return a, ix, l2
 
 
+def _side_dim(st: Structure, inds):
+    """``prod`` of the open legs' sizes, or ``None`` beyond ``2^64`` (never dense then)."""
+    sizes = [st.size[row_label(i)] for i in inds]
+    if sum(math.log2(d) for d in sizes) > 64:
+        return None
+    return math.prod(sizes)
+
+
 def _dense_spectrum(st: Structure, dim_a, dim_b, optimize, cut_of) -> SchmidtSpectrum:
     r"""Contract to the dense ``dim_a x dim_b`` matrix ``M = X Y``; numpy's SVD of ``M``.
 
@@ -423,6 +432,14 @@ def _dense_spectrum(st: Structure, dim_a, dim_b, optimize, cut_of) -> SchmidtSpe
     class (merged COPY tensors, hyper open indices) stay distinct.
     """
     itemsize = np.dtype(st.dtype).itemsize
+    if dim_a is None or dim_b is None:
+        l2 = [sum(math.log2(st.size[row_label(i)]) for i in x) for x in (st.a_inds, st.b_inds)]
+        check_size(
+            2.0 ** min(l2[0] + l2[1], 1000),
+            itemsize,
+            what=f"the dense 2^{l2[0]:.1f} x 2^{l2[1]:.1f} matricization",
+            instead="use method='cut' (min-cut factors, never the dense tensor)",
+        )
     check_size(
         dim_a * dim_b,
         itemsize,
