@@ -323,7 +323,15 @@ class FloatArith:
         if mode == "merge":
             return rs(c, st.out_shape)
         m = rs(c, (d_r, d_o)) if mode == "prefix" else tr(rs(c, (d_o, d_r)), (1, 0))
-        r = self.ops[3](m)[1]
+        if getattr(m, "requires_grad", False):
+            # R = Q^H m with Q from a QR of the detached m: the same R, and exact gradients
+            # of everything that depends on m^H m only (the spectrum does: the dropped Q acts
+            # on row labels nothing else touches). Differentiating the QR itself needs R^-1
+            # and gave wrong gradients wherever m is rank deficient (hyper-index networks).
+            q = self.ops[3](m.detach())[0]
+            r = self.ops[2](tr(ar.do("conj", q), (1, 0)), m)
+        else:
+            r = self.ops[3](m)[1]
         return rs(tr(r, (1, 0)), st.out_shape)
 
     def _max_abs(self, x) -> float:

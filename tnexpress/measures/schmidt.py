@@ -263,15 +263,15 @@ def _side_plan_info(st: Structure, nodes, cut, optimize, *, tree_only: bool = Fa
     ``tree_only``: ``None`` instead of a searched path when the side is not a tree.
     """
     cacheable = isinstance(optimize, str | None)
-    # known issue: on hyper-index networks whose arrays carry gradients, the tree path gave
-    # wrong gradients (values right; tests/test_learn.py); those take a searched path
-    grad = _any_grad(st)
-    key = (tuple(cut), frozenset(nodes), optimize, grad)
+    # networks that carry gradients take the tree path too: their QR compressions are
+    # differentiated through a detached Q (FloatArith._compress_ar), which is exact also
+    # where an intermediate is rank deficient (differentiating the QR itself was not)
+    key = (tuple(cut), frozenset(nodes), optimize, _any_grad(st))
     hit = _PLANS.get(st, key) if cacheable else None
     if hit is not None:
         return hit if hit[2] or not tree_only else None
     nodes, inputs, rows = _side_terms(st, nodes)
-    path = tree_path(inputs, cut, ignore=rows) if optimize is None and not grad else None
+    path = tree_path(inputs, cut, ignore=rows) if optimize is None else None
     tree = path is not None
     if path is None and tree_only:
         return None
@@ -389,8 +389,7 @@ def _side_dense(st: Structure, nodes, cut, optimize):
     """
     nodes, inputs, rows = _side_terms(st, nodes)
     output = tuple(rows) + tuple(cut)
-    grad = _any_grad(st)  # see _side_plan
-    path = tree_path(inputs, cut, ignore=rows) if optimize is None and not grad else None
+    path = tree_path(inputs, cut, ignore=rows) if optimize is None else None
     if path is None:
         row_set = set(rows)
         tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
