@@ -230,6 +230,20 @@ def _check_finite(tn) -> None:
             )
 
 
+def _squeeze_unit_bonds(tn, opens):
+    """``tn`` without its inner dimension-1 indices (a copy; ``tn`` itself if it has none).
+
+    Summing over one value is exact, and a dimension-1 bond weighs ``log2 1 = 0``
+    in any cut, but it is still an axis: rank-1 ConvAC layers on a 16x16 grid
+    give intermediates with more than numpy's 64 axes, and a COPY tensor with
+    an extra dimension-1 leg would no longer be recognized as one (a looser
+    min cut). Open legs stay, whatever their dimension; tensor ids are kept.
+    """
+    if not any(1 in t.shape for t in tn.tensor_map.values()):
+        return tn
+    return tn.squeeze(exclude=set(opens))
+
+
 @no_gc
 def build_structure(tn, A) -> Structure:
     """Flatten ``tn`` (not modified) and add terminals for side ``A`` and its complement.
@@ -265,6 +279,7 @@ def build_structure(tn, A) -> Structure:
     a_inds, b_inds = resolve_side(tn, A)
     _check_finite(tn)
     opens = set(a_inds) | set(b_inds)
+    tn = _squeeze_unit_bonds(tn, opens)
     find, dropped = _copy_tensor_merges(tn, opens)
     arrays, inputs, tids = [], [], []
     size: dict = {}

@@ -212,6 +212,13 @@ class _Sweep:
             for ix in st.inputs[v]:
                 if ix in st.holders:
                     self.count[ix] = self.count.get(ix, 0) + 1
+        if len(nodes) == 1:  # the common step: one node and the components it touches
+            (v,) = nodes
+            touched = dict.fromkeys(
+                self.comp_of_label[ix] for ix in st.inputs[v] if ix in self.comp_of_label
+            )
+            self._merge([("n", v), *[("c", c) for c in touched]])
+            return
         # union-find over new nodes and touched components
         parent: dict = {}
 
@@ -503,10 +510,10 @@ def _cut_entropy(mat, alpha) -> float:
         raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
     p = p[p > 0] / tot
     if alpha == 1:
-        return float(-np.sum(p * np.log2(p)))
+        return float(-np.sum(p * np.log2(p))) + 0.0
     if math.isinf(alpha):
-        return float(-math.log2(p.max()))
-    return float(math.log2(np.sum(p**alpha)) / (1 - alpha))
+        return float(-math.log2(p.max())) + 0.0
+    return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
 
 
 def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> np.ndarray:

@@ -336,6 +336,8 @@ def replica_entropy(tn, A, n=2, *, optimize=None, max_memory=None, executor=None
     True
     """
     n = check_replica_order(n, "alpha")
-    return log2_trace_power(
-        tn, A, n, optimize=optimize, max_memory=max_memory, executor=executor
-    ) / (1 - n)
+    return (
+        log2_trace_power(tn, A, n, optimize=optimize, max_memory=max_memory, executor=executor)
+        / (1 - n)
+        + 0.0
+    )

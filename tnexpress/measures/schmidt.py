@@ -157,10 +157,10 @@ class SchmidtSpectrum:
         p = self.values.astype(np.float64) ** 2
         p = p[p > 0]
         if alpha == 1:
-            return float(-np.sum(p * np.log2(p)))
+            return float(-np.sum(p * np.log2(p))) + 0.0  # never -0.0
         if math.isinf(alpha):
-            return float(-math.log2(p.max()))
-        return float(math.log2(np.sum(p**alpha)) / (1 - alpha))
+            return float(-math.log2(p.max())) + 0.0
+        return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
 
     @property
     def log2_norm(self) -> float:
