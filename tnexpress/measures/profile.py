@@ -434,10 +434,13 @@ def _einsum_path(arrays, steps, final):
     constant only.
     """
     live = list(arrays)
-    for i, j, eq in steps:
+    for n, (i, j, eq) in enumerate(steps, 1):
         b, a = live.pop(j), live.pop(i)
         r = np.einsum(eq, a, b)
-        if r.size:
+        # entries grow by at most the contracted dimension (<= _LEAN_MAX) per step
+        # from inputs scaled to max 1: rescaling every 4th step and at the end
+        # keeps them within 2^±64 of 1
+        if (n % 4 == 0 or n == len(steps)) and r.size:
             m = float(np.abs(r).max())
             if m > 0 and math.isfinite(m):
                 r = r / m
@@ -456,7 +459,23 @@ def _lean_contract(arrays, inputs, output, size, budget, itemsize):
     _, steps, final, peak = plan
     if peak > _LEAN_MAX or peak * itemsize > budget:
         return None
-    return _einsum_path(arrays, steps, final), tuple(output)
+    return _einsum_path([_unit_max(a) for a in arrays], steps, final), tuple(output)
+
+
+_UNIT: dict = {}
+
+
+def _unit_max(a):
+    """``a`` scaled to max abs 1 (remembered per array object: network tensors recur)."""
+    hit = _UNIT.get(id(a))
+    if hit is not None and hit[0] is a:
+        return hit[1]
+    m = float(np.abs(a).max()) if a.size else 0.0
+    b = a / m if m > 0 and math.isfinite(m) and m != 1.0 else a
+    if len(_UNIT) > 65536:
+        _UNIT.clear()
+    _UNIT[id(a)] = (a, b)
+    return b
 
 
 def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
@@ -551,8 +570,6 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
     >>> tx.entanglement_profile(ghz).round(12).tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
-    from .schmidt import entropy
-
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not alpha >= 0:
         raise ValueError(f"alpha must be a real number >= 0, got alpha={alpha!r}")
     tn = check_network(tn)
@@ -564,6 +581,16 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
     budget = get_memory_budget()
     itemsize = np.dtype(st.dtype).itemsize
     ks = list(range(1, N))
+    try:
+        return _profile(tn, st, seq, kx, ky, like, budget, itemsize, ks, alpha, optimize)
+    finally:
+        _UNIT.clear()  # scaled copies of this network's arrays
+
+
+def _profile(tn, st, seq, kx, ky, like, budget, itemsize, ks, alpha, optimize):
+    from .schmidt import entropy
+
+    N = len(seq)
     left, lsize = _sweep(st, kx, ks, like, optimize, budget, itemsize)
     right, rsize = _sweep(st, ky, ks[::-1], like, optimize, budget, itemsize)
     sizes = {**lsize, **rsize}
