@@ -323,7 +323,7 @@ class FloatArith:
         if mode == "merge":
             return rs(c, st.out_shape)
         m = rs(c, (d_r, d_o)) if mode == "prefix" else tr(rs(c, (d_o, d_r)), (1, 0))
-        r = self.ops[3](m)[1]
+        r = r_factor(m, self.ops[3])
         return rs(tr(r, (1, 0)), st.out_shape)
 
     def _max_abs(self, x) -> float:
@@ -350,6 +350,26 @@ class FloatArith:
                 self._interval = max(1, min(32, int(128 / max(drift, 1.0))))
         self._since = 0
         return x
+
+
+def r_factor(m, qr=None):
+    r"""``R = Q^H m`` with ``Q`` from the QR of ``m`` held constant (autoray backends).
+
+    The value is the ``R`` factor of the reduced QR. Its derivative is not that
+    of ``linalg.qr``'s ``R``, which divides by ``R``'s diagonal and is wrong or
+    undefined when ``m`` is rank-deficient (a pooling layer's intermediate
+    often is): with ``Q`` constant and :math:`QQ^H m = m`,
+
+    .. math::
+
+        d(R^H R) = dm^H QQ^H m + m^H QQ^H dm = dm^H m + m^H dm = d(m^H m),
+
+    so every quantity that depends on ``m`` only through its Gram matrix (each
+    Schmidt value of a side factor) gets its exact gradient, at any rank.
+    """
+    qr = ar.get_lib_fn(ar.infer_backend(m), "linalg.qr") if qr is None else qr
+    q = qr(ar.do("stop_gradient", m))[0]
+    return ar.do("matmul", ar.do("transpose", ar.do("conj", q)), m)
 
 
 class ModPArith:

@@ -245,15 +245,12 @@ _PLANS = StructureCache(maxsize=64)
 def _side_plan(st: Structure, nodes, cut, optimize):
     """Nodes and compiled plan of one side (cached by the structure's shape)."""
     cacheable = isinstance(optimize, str | None)
-    # known issue: on hyper-index networks whose arrays carry gradients, the tree path gave
-    # wrong gradients (values right; tests/test_learn.py); those take a searched path
-    grad = any(_needs_grad(a) for a in st.arrays if a is not None)
-    key = (tuple(cut), frozenset(nodes), optimize, grad)
+    key = (tuple(cut), frozenset(nodes), optimize)
     hit = _PLANS.get(st, key) if cacheable else None
     if hit is not None:
         return hit
     nodes, inputs, rows = _side_terms(st, nodes)
-    path = tree_path(inputs, cut, ignore=rows) if optimize is None and not grad else None
+    path = tree_path(inputs, cut, ignore=rows) if optimize is None else None
     if path is None:
         # loopy side: the search sees the row labels and scores trees by the
         # cost of the row-compressed run (engine.paths.compressed_cost)
@@ -356,8 +353,7 @@ def _side_dense(st: Structure, nodes, cut, optimize):
     """
     nodes, inputs, rows = _side_terms(st, nodes)
     output = tuple(rows) + tuple(cut)
-    grad = any(_needs_grad(a) for a in st.arrays if a is not None)  # see _side_plan
-    path = tree_path(inputs, cut, ignore=rows) if optimize is None and not grad else None
+    path = tree_path(inputs, cut, ignore=rows) if optimize is None else None
     if path is None:
         row_set = set(rows)
         tree_inputs = [tuple(i for i in term if i not in row_set) for term in inputs]
