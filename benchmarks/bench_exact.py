@@ -47,6 +47,7 @@ import quimb.tensor as qtn  # noqa: E402
 
 import tnexpress as tx  # noqa: E402
 from tnexpress.measures import exact as ex  # noqa: E402
+from tnexpress.measures import modp  # noqa: E402
 
 
 def mps_capped(W, seed=0):
@@ -72,32 +73,51 @@ NETS = {"mps": mps_capped, "cp": cp_net}
 
 
 class Timers:
-    """Accumulate wall time of a few functions of the exact module while patched."""
+    """Accumulate wall time of a few functions of the exact route while patched.
 
-    NAMES = {"residues": "to_residues", "contract": "_contract_path", "rank": "_product_rank"}
+    ``residues``: the one-time dyadic split of every tensor and its residues per
+    prime; ``contract``: the modular contraction of both sides (with their row
+    echelon compressions), residues excluded; ``rank``: the final ranks.
+    """
+
+    PATCH = (
+        (modp.Dyadic, "__init__", "split"),
+        (modp.Dyadic, "residues", "res"),
+        (ex._Side, "factor", "factor"),
+        (ex, "_cut_rank", "rank"),
+    )
 
     def __init__(self):
-        self.t = dict.fromkeys(self.NAMES, 0.0)
-        self.saved = {}
+        self.raw = {key: 0.0 for _, _, key in self.PATCH}
+        self.saved = []
+
+    @property
+    def t(self):
+        r = self.raw
+        return {
+            "residues": r["split"] + r["res"],
+            "contract": r["factor"] - r["res"],
+            "rank": r["rank"],
+        }
 
     def __enter__(self):
-        for key, name in self.NAMES.items():
-            fn = getattr(ex, name)
-            self.saved[name] = fn
+        for owner, name, key in self.PATCH:
+            fn = getattr(owner, name)
+            self.saved.append((owner, name, fn))
 
             def wrapped(*a, _fn=fn, _key=key, **k):
                 t0 = time.perf_counter()
                 try:
                     return _fn(*a, **k)
                 finally:
-                    self.t[_key] += time.perf_counter() - t0
+                    self.raw[_key] += time.perf_counter() - t0
 
-            setattr(ex, name, wrapped)
+            setattr(owner, name, wrapped)
         return self
 
     def __exit__(self, *exc):
-        for name, fn in self.saved.items():
-            setattr(ex, name, fn)
+        for owner, name, fn in self.saved:
+            setattr(owner, name, fn)
 
 
 def best(fn, repeat):
