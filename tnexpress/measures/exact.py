@@ -263,8 +263,9 @@ class ExactRank:
         bound on the rank over :math:`\mathbb{Q}` (:math:`\mathbb{Q}(i)` for
         complex networks), equal to the rank over :math:`\mathbb{R}` (:math:`\mathbb{C}`).
     primes : tuple of int
-        The primes used (fewer than ``n_primes`` when the first reached the
-        largest rank the factor shapes allow).
+        The primes used: the 21-bit probe alone when it reached the largest
+        rank the factor shapes allow, else up to ``n_primes`` primes of
+        ``bits`` bits (fewer when one reached it).
     failure_probability : float
         Rigorous upper bound on :math:`P(\text{rank} < \text{true rank})` over the
         random choice of the primes; 0.0 when the rank equals the largest rank
@@ -438,25 +439,44 @@ def exact_cut_rank(
 
     The network is split along the cut :math:`C` (labels ``cut``, dimension
     :math:`W = \prod_{c\in C} d_c`) into :math:`X` (rows: side A's open legs) and
-    :math:`Y` (columns: side B's). Each side is reduced to a factor with at most
-    :math:`W` rows (columns): :math:`F_X = X` if :math:`\dim(\text{rows}_X)\le W`,
-    else the Gram matrix :math:`G_X = X^{\mathsf H} X` (:math:`W\times W`),
-    contracted as a doubled network (the conjugated side, and a copy with every
-    non-row label renamed, row labels shared and summed); likewise :math:`F_Y = Y`
-    or :math:`G_Y = Y Y^{\mathsf H}`. Over :math:`\mathbb{C}`,
-    :math:`\operatorname{rank}(X^{\mathsf H} X M) = \operatorname{rank}(X M)`
-    (:math:`X^{\mathsf H}XMv = 0` gives :math:`\|XMv\|^2 = v^{\mathsf H}M^{\mathsf H}
-    X^{\mathsf H}XMv = 0`), and :math:`\operatorname{rank}(M Y Y^{\mathsf H}) =
-    \operatorname{rank}(M Y)` by the same argument on the adjoint, so
-    :math:`\operatorname{rank}(F_X F_Y) = \operatorname{rank}(XY)`. Every tensor is
-    first scaled by a power of two to an integer (Gaussian-integer) tensor
-    (:func:`dyadic_scale`), so :math:`Z = F_X F_Y` is a matrix over
-    :math:`\mathbb{Z}[i]`, computed *exactly* there; :math:`\bar X` is just
-    another Gaussian-integer network, mapped entrywise as :math:`a - b\iota`. Only
-    then is :math:`Z` reduced: the sides are contracted in :math:`\mathrm{GF}(p)`
-    (:func:`contract_mod_p`, the homomorphism commutes with every sum and
-    product) and the rank of :math:`\varphi(Z)` taken (FLINT; the product
-    :math:`F_X F_Y` is skipped when a factor has full rank :math:`W`).
+    :math:`Y` (columns: side B's). Every tensor is first scaled by a power of
+    two to an integer (Gaussian-integer) tensor (:func:`dyadic_scale`), so
+    :math:`Z = XY` is a matrix over :math:`\mathbb{Z}[i]`; :math:`\varphi` (the
+    reduction mod :math:`p`) commutes with every sum and product, so each side
+    is contracted in :math:`\mathrm{GF}(p)` and reduced there to a factor with at
+    most :math:`W` rows (columns), two ways:
+
+    - **Row echelon compression** (default): the side is contracted along the
+      float route's row-compressed tree, and every intermediate :math:`T` whose
+      open rows :math:`R` outweigh its other labels :math:`O` is replaced by its
+      reduced row echelon form mod :math:`p` (FLINT): :math:`T = C E` with
+      :math:`C` of full column rank, so :math:`X = (C \otimes I) X'` and
+      :math:`\operatorname{rank}_p(XM) = \operatorname{rank}_p(X'M)` for every
+      :math:`M`, *exactly* over :math:`\mathrm{GF}(p)`; a full-rank :math:`T`
+      becomes an identity that the next step only relabels
+      (:class:`~tnexpress.engine.arith.ModPArith`). :math:`F_X = X'`.
+    - **Gram** (when the rows outnumber :math:`W` and the doubled network's
+      flops plus a :math:`W \times W` rank undercut the compressed run's): the
+      Gram matrix :math:`G_X = X^{\mathsf H} X` (:math:`W\times W`), a doubled
+      network (the conjugated side, and a copy with every non-row label
+      renamed, row labels shared and summed); likewise :math:`G_Y = Y
+      Y^{\mathsf H}`. Over :math:`\mathbb{C}`, :math:`\operatorname{rank}(X^{\mathsf
+      H} X M) = \operatorname{rank}(X M)` (:math:`X^{\mathsf H}XMv = 0` gives
+      :math:`\|XMv\|^2 = 0`), so the Gram factor's product has the rank of
+      :math:`XY`; it is computed exactly over :math:`\mathbb{Z}[i]` (then
+      reduced), :math:`\bar X` being just another Gaussian-integer network,
+      mapped entrywise as :math:`a - b\iota`.
+
+    The rank of :math:`F_X F_Y` is then taken without the product when a factor
+    has full rank :math:`W` (it is injective): two eliminations for a
+    full-rank cut, done by FLINT (for primes below :math:`2^{21}` by panels:
+    FLINT factors each panel, float64 BLAS updates the rest, exactly).
+
+    **Primes.** A first *probe* prime of 21 bits (one float64 product per
+    modular product) is tried when ``bits > 31``; it is kept only if it reaches
+    :math:`n`, the largest rank the shapes allow, which is then proven (a rank
+    mod :math:`p` never exceeds the true rank). Otherwise it is dropped and up
+    to ``n_primes`` primes of ``bits`` bits follow.
 
     **Lower bound.** :math:`\varphi` maps each minor of :math:`Z` to the same
     minor of :math:`\varphi(Z)`, so :math:`\operatorname{rank}_p \le
@@ -467,10 +487,13 @@ def exact_cut_rank(
     :math:`r\times r` minor of :math:`Z`. Entries of :math:`Z` are bounded by
     :math:`E = E_X E_Y W`, where for a side with tensors :math:`T_t` (integer after
     scaling) :math:`E_X = \prod_t \max|T_t| \prod_{\text{internal}} d` for
-    :math:`F_X = X` (one term per value of the internal labels, a hyper-index
-    counted once) and :math:`E_X^{(G)} = E_X^2 \prod_{\text{rows}} d` for the Gram
-    factor. Hadamard gives :math:`|D| \le (E\sqrt n)^n`. Real networks: the primes
-    of :math:`[2^{b-1}, 2^b)` dividing :math:`D` number at most
+    :math:`X` (one term per value of the internal labels, a hyper-index counted
+    once), and with the Gram route :math:`Z = G_X F_Y` (resp. :math:`F_X G_Y`),
+    :math:`E_X^{(G)} = E_X^2 \prod_{\text{rows}} d`. The compressions change no
+    rank mod :math:`p`, so the rank found falls short exactly when
+    :math:`p` divides every :math:`r \times r` minor of :math:`Z`. Hadamard
+    gives :math:`|D| \le (E\sqrt n)^n`. Real networks: the primes of
+    :math:`[2^{b-1}, 2^b)` dividing :math:`D` number at most
     :math:`\lfloor\log_2|D|/(b-1)\rfloor`. Complex networks: :math:`\varphi(D) = 0`
     means the Gaussian prime :math:`\pi = (p, i - \iota)` (norm :math:`p`) divides
     :math:`D`; distinct pairs :math:`(p, \iota)` give distinct such primes, whose
@@ -486,7 +509,8 @@ def exact_cut_rank(
 
     with :math:`N, N_1` bounded below by :func:`prime_count_lower_bound`; the
     primes are independent, so the bound for the maximum is its
-    ``n_primes``-th power. It is 0 when the rank found equals :math:`n`. With
+    ``n_primes``-th power (a dropped probe only lowers it further; it is not
+    counted). It is 0 when the rank found equals :math:`n`. With
     62-bit primes one prime gives about :math:`10^{-12}` for a float network of
     :math:`W = 1024`.
 

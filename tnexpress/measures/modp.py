@@ -223,6 +223,34 @@ def _mantissa_exponent(a: np.ndarray):
     return M, (e - 53).astype(np.int16)  # E in [-1127, 971]
 
 
+def _split(x: np.ndarray):
+    """``(M, E, v, t)`` of a flat real array, in chunks: ``x = M 2^E`` exactly.
+
+    ``v``: the least 2-adic valuation of a nonzero entry (``E`` plus the
+    trailing zeros of ``M``), ``t``: the largest ``frexp`` exponent (``|x| <
+    2^t``); both ``None`` when every entry is zero.
+    """
+    n = x.size
+    M, E = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int16)
+    v = t = None
+    for i in range(0, n, _CHUNK):
+        m, e = np.frexp(x[i : i + _CHUNK])
+        mi = (m * 9007199254740992.0).astype(np.int64)  # m 2^53: exact
+        M[i : i + _CHUNK] = mi
+        E[i : i + _CHUNK] = e - 53
+        nz = mi != 0
+        if not nz.all():
+            if not nz.any():
+                continue
+            mi, e = mi[nz], e[nz]
+        low = (mi & -mi).astype(np.float64)  # lowest set bit of the mantissa: 2^tz
+        vi = int((e + np.frexp(low)[1]).min()) - 54  # e - 53 + tz, frexp(2^tz)[1] = tz + 1
+        ti = int(e.max())
+        v = vi if v is None else min(v, vi)
+        t = ti if t is None else max(t, ti)
+    return M, E, v, t
+
+
 class Dyadic:
     r"""One float array as exact dyadic integers, :math:`2^{s} T = M\,2^{k}`, for any prime.
 
@@ -248,18 +276,13 @@ class Dyadic:
         a = _finite(array, name)
         self.shape = a.shape
         parts = (a.real, a.imag) if a.dtype.kind == "c" else (a,)
-        self.parts = [_mantissa_exponent(np.ascontiguousarray(x).ravel()) for x in parts]
-        s, top = None, None
-        for M, E in self.parts:
-            nz = M != 0
-            if not nz.any():
-                continue
-            Mn, En = M[nz], E[nz].astype(np.int64)
-            low = Mn & -Mn  # lowest set bit of the mantissa, a power of two
-            tz = np.frexp(low.astype(np.float64))[1].astype(np.int64) - 1
-            s_part, t_part = int((-(En + tz)).max()), int(En.max()) + 53
-            s = s_part if s is None else max(s, s_part)
-            top = t_part if top is None else max(top, t_part)
+        s, top, self.parts = None, None, []
+        for x in parts:
+            M, E, v, t = _split(np.ascontiguousarray(x).ravel())
+            self.parts.append((M, E))
+            if v is not None:
+                s = -v if s is None else max(s, -v)
+                top = t if top is None else max(top, t)
         self.scale = 0 if s is None else s
         extra = 0.5 if len(parts) == 2 else 0.0
         self.log2_max = None if top is None else top + self.scale + extra  # |x 2^s| < 2^(e+s)
