@@ -203,3 +203,46 @@ def test_exact_cut_rank_compressed_side_against_fractions():
     want = _rank_fraction(np.rint(dense).astype(np.int64).tolist())
     assert res.rank == want == np.linalg.matrix_rank(dense)
     assert math.isfinite(res.log2_minor_bound)
+
+
+@pytest.mark.parametrize("eye_first", [True, False])
+@pytest.mark.parametrize("new_first", [True, False])
+@pytest.mark.parametrize("seed", range(6))
+def test_identity_operand_gives_the_dense_product(eye_first, new_first, seed):
+    # an Eye over (o1, o2) <-> n contracted with a tensor holding o1, o2 in any order (and
+    # with n contracted instead): the gather equals the product with the dense identity
+    rng = np.random.default_rng(seed)
+    size = dict(o1=2, o2=3, n=6, x=4, y=5)
+    eye_labels = ("n", "o1", "o2") if new_first else ("o1", "o2", "n")
+    eye = Eye([size[i] for i in eye_labels], new_first)
+    contracted = [("o1", "o2"), ("o2", "o1"), ("n",)][seed % 3]
+    other = list(contracted) + ["x", "y"][: 1 + seed % 2]
+    rng.shuffle(other)
+    b = rng.integers(0, P62, [size[i] for i in other])
+    keep = [i for i in eye_labels if i not in contracted] + [
+        i for i in other if i not in contracted
+    ]
+    inputs = [eye_labels, tuple(other)] if eye_first else [tuple(other), eye_labels]
+    arrays = [eye, b] if eye_first else [b, eye]
+    dense = [a.dense() if isinstance(a, Eye) else a for a in arrays]
+    plan = compile_path(inputs, tuple(keep), [(0, 1)], size, ssa=True)
+    got, labels, _ = execute(plan, arrays, ModPArith(P62))
+    want, labels2, _ = execute(plan, dense, ModPArith(P62))
+    assert labels == labels2 and np.array_equal(got, want)
+
+
+def test_identity_operand_with_a_batch_label_falls_back_to_dense():
+    # o1 on both operands and kept (a batch label): no gather, the dense identity is used
+    rng = np.random.default_rng(9)
+    size = dict(o1=2, o2=3, n=6, x=4)
+    eye = Eye([2, 3, 6], False)
+    b = rng.integers(0, P62, (3, 2, 4))
+    plan = compile_path([("o1", "o2", "n"), ("o2", "o1", "x")], ("o1", "n", "x"), [(0, 1)], size)
+    got, labels, _ = execute(plan, [eye, b], ModPArith(P62))
+    want, _, _ = execute(plan, [eye.dense(), b], ModPArith(P62))
+    assert np.array_equal(got, want)
+    ref = np.einsum("abn,bax->anx", eye.dense(), b)
+    assert np.array_equal(
+        np.einsum(f"{''.join('anx'[('o1', 'n', 'x').index(i)] for i in labels)}->anx", got),
+        ref % P62,
+    )
