@@ -9,10 +9,9 @@ a. Half-cut Schmidt spectrum, same run, best of ``--repeat`` (process CPU time;
    - ``tx``: ``tx.schmidt_values(tn, A, method="cut")`` as the library runs it
      (skipped when the row-compressed cost of its path, from
      ``tnexpress.engine.paths.compressed_cost``, predicts more than 120 s);
-   - ``tx+``: the same with the proposed integration of this branch: the side
-     trees searched with ``contraction_tree(..., rows=rows)`` and the guarded
-     Gram factors of ``tnexpress.measures.gram`` tried first (see
-     ``proposed()`` below: two changes in ``measures/schmidt.py``);
+   - ``tx+``: the library as it is (the rows-aware side trees and the guarded
+     Gram factors this benchmark once proposed are integrated; ``proposed()`` is
+     a no-op kept for the record), so the ``tx`` column is no longer run;
    - ``quimb``: quimb's route, ``compute_reduced_factor("right", open, cut)`` on
      both halves of the min cut, SVD of ``R_X R_Y^T``, with ``optimize="greedy"``
      and with quimb's default ``"auto-hq"`` (the faster is the baseline);
@@ -53,57 +52,19 @@ import tnexpress.measures.schmidt as S  # noqa: E402
 from tnexpress.engine import paths as P  # noqa: E402
 from tnexpress.measures.gram import gram_spectrum  # noqa: E402
 
-_BIPART = sys.modules["tnexpress.measures.bipartition"]
-
-
 # --------------------------------------------------------------------------- routes
-
-
-def _side_factor_rows(st, nodes, cut, optimize):
-    """``schmidt._side_factor`` with the side tree searched by the compressed cost."""
-    orig = P.contraction_tree
-
-    def tree_with_rows(tree_inputs, output, size, optimize=None):
-        return orig(inputs, output, size, optimize=optimize, rows=rows)
-
-    _, inputs, rows = S._side_terms(st, nodes)
-    S.contraction_tree = tree_with_rows
-    try:
-        return _ORIG_SIDE(st, nodes, cut, optimize)
-    finally:
-        S.contraction_tree = orig
-
-
-_ORIG_SIDE = S._side_factor
-_ORIG_SPECTRUM = S.spectrum_of
-
-
-def _spectrum_of_proposed(st, method, optimize, cut_of):
-    if method == "cut":
-        side_a, cut = cut_of()
-        sp = gram_spectrum(st, side_a, cut, optimize)
-        if sp is not None:
-            return sp
-    return _ORIG_SPECTRUM(st, method, optimize, cut_of)
 
 
 @contextlib.contextmanager
 def proposed():
-    """The proposed integration, in effect inside the block.
+    """No-op: the integration this benchmark proposed is in the library now.
 
-    In ``measures/schmidt.py``: (1) ``_side_factor`` calls
-    ``contraction_tree(inputs, cut, st.size, optimize=optimize, rows=rows)``
-    (full inputs, rows named) instead of the row-stripped inputs; (2)
-    ``spectrum_of`` returns ``gram_spectrum(st, side_a, cut, optimize)`` when it
-    is not ``None``, before the two QR side factors.
+    ``measures/schmidt.py::_side_plan`` searches side trees with the row labels
+    named (``contraction_tree(..., rows=rows)``) and ``spectrum_of`` tries the
+    guarded Gram factors (:func:`tnexpress.measures.gram.gram_spectrum`) first;
+    ``tx+`` is therefore the library as it is.
     """
-    S._side_factor = _side_factor_rows
-    _BIPART.spectrum_of = _spectrum_of_proposed
-    try:
-        yield
-    finally:
-        S._side_factor = _ORIG_SIDE
-        _BIPART.spectrum_of = _ORIG_SPECTRUM
+    yield
 
 
 def halves(tn, A):
@@ -190,8 +151,6 @@ def section_spectra(cases, repeat, tx_limit):
         fns = {"tx+": tx_plus}
         est = predicted_tx_seconds(tn, A)
         rec["tx_predicted_s"] = est
-        if est <= tx_limit:
-            fns["tx"] = lambda tn=tn, A=A: tx.schmidt_values(tn, A, method="cut")
         for opt in ("greedy", "auto-hq"):
             fns[f"quimb_{opt}"] = lambda opt=opt, a=(x, y, cut, A, B): quimb_route(*a, opt)
         for k, fn in fns.items():  # first calls: path searches, cached afterwards
@@ -229,7 +188,7 @@ def section_spectra(cases, repeat, tx_limit):
         tx_txt = (
             f"tx {rec['tx_cpu_s'] * 1e3:.1f} ms (first {rec['tx_first_s']:.2f} s)"
             if "tx_cpu_s" in rec
-            else f"tx skipped (predicted {est:.0f} s)"
+            else "tx = tx+ (not run)"
         )
         print(
             f"PEPS {L}x{L} D={D} W={W}: tx+ {rec['tx+_cpu_s'] * 1e3:.1f} ms "
@@ -339,8 +298,9 @@ def markdown(spec, paths_, meta):
         "",
         f"{meta['date']}, {meta['cpu_count']} CPUs (shared), BLAS threads "
         f"{meta['blas_threads']}, total {meta['total_s']:.0f} s. Times: best of the repeats "
-        "(1 when W > 256), process CPU; ratios from the same run. `tx`: the library as is; "
-        "`tx+`: with the proposed integration (rows-aware side trees + guarded Gram factors); "
+        "(1 when W > 256), process CPU; ratios from the same run. `tx+`: the library as is "
+        "(rows-aware side trees and guarded Gram factors integrated; the old `tx` column, "
+        "the library before that, is no longer run); "
         "quimb: `compute_reduced_factor` on both halves (faster of greedy / auto-hq).",
         "",
         "## a. Half-cut Schmidt spectrum",
@@ -350,11 +310,7 @@ def markdown(spec, paths_, meta):
         "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in spec:
-        tx_ms = (
-            f"{r['tx_cpu_s'] * 1e3:.1f}"
-            if "tx_cpu_s" in r
-            else f"skipped (pred. {r['tx_predicted_s']:.0f} s)"
-        )
+        tx_ms = f"{r['tx_cpu_s'] * 1e3:.1f}" if "tx_cpu_s" in r else "= tx+"
         out.append(
             f"| {r['L']}x{r['L']} | {r['D']} | {r['W']} | {r['tx+_cpu_s'] * 1e3:.1f} "
             f"| {r['tx+_first_s']:.2f} | {r['tx+_route']} | {tx_ms} "

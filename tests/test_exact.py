@@ -701,7 +701,8 @@ def test_exact_cut_rank_complex_matches_rank_over_q_i(rows, low):
     mat = _dense(xa + ya, xi + yi, xr + yr).reshape(math.prod(sizes[ix] for ix in xr), -1)
     want = _rank_complex(mat)
     assert res.rank == want == np.linalg.matrix_rank(mat)
-    assert all(p % 4 == 1 and p.bit_length() == 62 for p in res.primes)
+    # a 21-bit probe prime stands alone when it proves the largest rank; else 62-bit primes
+    assert all(p % 4 == 1 and p.bit_length() in (21, 62) for p in res.primes)
     assert 0.0 <= res.failure_probability < 1e-20
 
 

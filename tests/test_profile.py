@@ -115,3 +115,24 @@ def test_too_wide_cut_named_or_replica():
     finally:
         tx.set_memory_budget(old)
     assert np.max(np.abs(prof2 - np.array(ref2))) < 1e-9
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: tx.nets.ht(64, 2, (2,) * 6, seed=3),
+        lambda: tx.nets.tt(24, 3, 4, seed=4),
+        lambda: qtn.PEPS.rand(3, 3, 2, seed=5),
+        lambda: tx.nets.ht(16, 3, (3, 2, 2, 2), seed=6, copy_tensors=True),
+    ],
+)
+def test_lean_einsum_route_equals_general_executor(make, monkeypatch):
+    """The einsum route of small sweep steps and middles gives the general executor's values."""
+    from tnexpress.measures import profile as prof
+
+    tn = make()
+    lean = tx.entanglement_profile(tn)
+    monkeypatch.setattr(prof, "_LEAN", False)
+    general = tx.entanglement_profile(tn)
+    np.testing.assert_allclose(lean, general, atol=1e-11)
+    assert np.all(np.isfinite(lean))

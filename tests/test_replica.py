@@ -195,3 +195,14 @@ def test_torch_arrays_sliced_and_unsliced():
     ref = dense_renyi(psi, [f"k{i}" for i in A], 2)
     assert replica_entropy(pt, A, 2, max_memory=2**9) == pytest.approx(ref, abs=1e-9)
     assert isinstance(pt.tensors[0].data, torch.Tensor)
+
+
+def test_replica_refusal_names_size_slices_and_way_out():
+    """A replica network that no slicing fits says how big it is and what to do, at once."""
+    peps = qtn.PEPS.rand(4, 4, 2, seed=0)
+    A = [s for s in peps.sites if s[1] % 2 == 0]
+    with pytest.raises(tx.BudgetError) as err:
+        replica_entropy(peps, A, 2, max_memory=16)
+    msg = str(err.value)
+    for part in ("largest intermediate of", "entries", "slices", "flops", "raise max_memory"):
+        assert part in msg

@@ -9,7 +9,8 @@ Each implements ``start(arrays)``, ``pair(a, b, step)``, ``unary(a, step)``,
   wherever it recurs).
 - :class:`FloatArith`: numpy (LAPACK ``geqrf`` called directly, no autoray
   dispatch) or any autoray backend (torch, gradients flow); adaptive rescaling.
-- :class:`ModPArith`: exact int64 residues modulo a prime.
+- :class:`ModPArith`: exact int64 residues modulo a prime; rows compressed by
+  reduced row echelon form (FLINT), a full-rank intermediate held as an :class:`Eye`.
 
 Examples
 --------
@@ -29,7 +30,7 @@ from functools import lru_cache
 import autoray as ar
 import numpy as np
 
-__all__ = ("ShapeArith", "FloatArith", "ModPArith")
+__all__ = ("ShapeArith", "FloatArith", "ModPArith", "Eye")
 
 
 class _Restart(Exception):
@@ -323,15 +324,7 @@ class FloatArith:
         if mode == "merge":
             return rs(c, st.out_shape)
         m = rs(c, (d_r, d_o)) if mode == "prefix" else tr(rs(c, (d_o, d_r)), (1, 0))
-        if getattr(m, "requires_grad", False):
-            # R = Q^H m with Q from a QR of the detached m: the same R, and exact gradients
-            # of everything that depends on m^H m only (the spectrum does: the dropped Q acts
-            # on row labels nothing else touches). Differentiating the QR itself needs R^-1
-            # and gave wrong gradients wherever m is rank deficient (hyper-index networks).
-            q = self.ops[3](m.detach())[0]
-            r = self.ops[2](tr(ar.do("conj", q), (1, 0)), m)
-        else:
-            r = self.ops[3](m)[1]
+        r = r_factor(m, self.ops[3])
         return rs(tr(r, (1, 0)), st.out_shape)
 
     def _max_abs(self, x) -> float:
@@ -360,8 +353,90 @@ class FloatArith:
         return x
 
 
+def r_factor(m, qr=None):
+    r"""``R = Q^H m`` with ``Q`` from the QR of ``m`` held constant (autoray backends).
+
+    The value is the ``R`` factor of the reduced QR. Its derivative is not that
+    of ``linalg.qr``'s ``R``, which divides by ``R``'s diagonal and is wrong or
+    undefined when ``m`` is rank-deficient (a pooling layer's intermediate
+    often is): with ``Q`` constant and :math:`QQ^H m = m`,
+
+    .. math::
+
+        d(R^H R) = dm^H QQ^H m + m^H QQ^H dm = dm^H m + m^H dm = d(m^H m),
+
+    so every quantity that depends on ``m`` only through its Gram matrix (each
+    Schmidt value of a side factor) gets its exact gradient, at any rank.
+    """
+    qr = ar.get_lib_fn(ar.infer_backend(m), "linalg.qr") if qr is None else qr
+    q = qr(ar.do("stop_gradient", m))[0]
+    return ar.do("matmul", ar.do("transpose", ar.do("conj", q)), m)
+
+
+class Eye:
+    """An identity held lazily: labels ``(new, *O)`` or ``(*O, new)``, ``new`` = flat ``O``.
+
+    What :class:`ModPArith` leaves for a compressed intermediate of full rank
+    (its row echelon form is the identity); the next pair takes the other
+    operand's rows or columns in a permuted order instead of a product.
+    """
+
+    __slots__ = ("shape", "new_first")
+
+    def __init__(self, shape, new_first: bool):
+        self.shape = tuple(shape)
+        self.new_first = bool(new_first)
+
+    @property
+    def d(self) -> int:
+        """Dimension of the new label (= of the composite of the others)."""
+        return self.shape[0] if self.new_first else self.shape[-1]
+
+    def dense(self) -> np.ndarray:
+        """The identity as an int64 array of ``shape``."""
+        return np.eye(self.d, dtype=np.int64).reshape(self.shape)
+
+
+def _eye_gather(e: Eye, perm, mshape):
+    """How ``e``, transposed by ``perm`` and reshaped to ``mshape``, acts as a matrix.
+
+    Returns ``(new_on_rows, g)``: the matrix is ``[n == g[j]]`` with the new
+    label on its rows (``new_on_rows``) or columns, ``j`` the flat index of the
+    other labels in transposed order and ``g[j]`` its flat index in ``e``'s own
+    order (``None`` when ``g`` is the identity); ``None`` if it is no such matrix.
+    """
+    nd = len(e.shape)
+    if len(mshape) != 2:
+        return None
+    axes = list(range(nd)) if perm is None else list(perm)
+    q = 0 if e.new_first else nd - 1
+    pos = axes.index(q)
+    if pos == 0 and mshape[0] == e.d:
+        rows = True
+    elif pos == nd - 1 and mshape[1] == e.d:
+        rows = False
+    else:
+        return None
+    others = [k for k in axes if k != q]
+    own = sorted(others)
+    if others == own:
+        return rows, None
+    g = np.arange(e.d).reshape([e.shape[k] for k in own])
+    return rows, g.transpose([own.index(k) for k in others]).ravel()
+
+
 class ModPArith:
-    """Exact int64 residues modulo the prime ``p`` (no row compression)."""
+    r"""Exact int64 residues modulo the prime ``p``; row compression by row echelon form.
+
+    Where the plan compresses an intermediate ``T`` (row labels ``R`` against
+    the others ``O``, ``d_R >= d_O``), the matrix ``T`` (``d_R x d_O``) is
+    replaced by its reduced row echelon form mod ``p`` (FLINT), padded with
+    zero rows to ``d_O``: ``T = C E`` with ``C`` of full column rank, so the
+    final side matrix is ``X = (C \otimes I) X'`` and ``rank_p(X M) =
+    rank_p(X' M)`` for every ``M``, exactly (over :math:`\mathrm{GF}(p)`). A
+    full-rank ``T`` becomes an :class:`Eye`. ``ranks`` records the rank of
+    every compression in order.
+    """
 
     log2 = 0.0
     lenient = False
@@ -371,9 +446,11 @@ class ModPArith:
 
         self.p = int(p)
         self._mm = matmul_mod_p
+        self.ranks: list = []
 
     def start(self, arrays):
         """Prepare the input terms (arrays, or shapes); reset the state."""
+        self.ranks = []
         return list(arrays)
 
     def strict(self):  # pragma: no cover - never restarts
@@ -391,27 +468,83 @@ class ModPArith:
     def _sum(self, x, axes):
         from ..measures.modp import sum_mod
 
+        if isinstance(x, Eye):
+            x = x.dense()
         return sum_mod(x, axes, self.p)
 
     def unary(self, a, st):
         """Reduce a single term (no path): sum labels, compress rows."""
+        if isinstance(a, Eye):
+            a = a.dense()
         if st.sa:
             a = self._sum(a, st.sa)
-        return a.reshape(st.out_shape)
+        return self._post(a, st)
 
     def pair(self, a, b, st):
         """Contract two terms as the compiled ``st`` says."""
-        if st.comp is not None or st.generic:
-            raise ValueError("modular contraction supports neither row compression nor traces")
+        if st.generic:
+            raise ValueError("modular contraction supports no traces (repeated labels)")
         if st.sa:
             a = self._sum(a, st.sa)
         if st.sb:
             b = self._sum(b, st.sb)
+        ea, eb = isinstance(a, Eye), isinstance(b, Eye)
+        if ea and eb:
+            a, ea = a.dense(), False
+        if ea or eb:
+            g = _eye_gather(a, st.pa, st.ma) if ea else _eye_gather(b, st.pb, st.mb)
+            if g is None:
+                a = a.dense() if ea else a
+                b = b.dense() if eb else b
+            else:
+                return self._post(self._gather(a, b, st, ea, *g), st)
         if st.pa is not None:
             a = a.transpose(st.pa)
         if st.pb is not None:
             b = b.transpose(st.pb)
         a = a.reshape(st.ma)
         b = b.reshape(st.mb)
-        c = self._mm(a.T if st.ta else a, b.T if st.tb else b, self.p)
-        return c.reshape(st.out_shape)
+        return self._post(self._mm(a.T if st.ta else a, b.T if st.tb else b, self.p), st)
+
+    @staticmethod
+    def _gather(a, b, st, eye_is_a, new_on_rows, g):
+        """The product with one :class:`Eye` operand: a permuted copy of the other."""
+        if eye_is_a:  # U @ B, U = [n == g[j]] with n on rows (P1) or columns (P2)
+            if st.pb is not None:
+                b = b.transpose(st.pb)
+            B = b.reshape(st.mb)
+            B = B.T if st.tb else B
+            p1 = new_on_rows != bool(st.ta)  # U = P1 (new on rows of U)
+            if g is None:
+                return B
+            return B[np.argsort(g)] if p1 else B[g]
+        if st.pa is not None:
+            a = a.transpose(st.pa)
+        A = a.reshape(st.ma)
+        A = A.T if st.ta else A
+        p1 = new_on_rows != bool(st.tb)
+        if g is None:
+            return A
+        return A[:, g] if p1 else A[:, np.argsort(g)]
+
+    def _post(self, c, st):
+        comp = st.comp
+        if comp is None:
+            return c.reshape(st.out_shape)
+        from ..measures import _flint
+
+        perm, d_o, d_r, mode = comp
+        new_first = bool(st.out) and st.out[0] == -1
+        if perm is not None:
+            m = c.reshape(st.shape).transpose(perm).reshape(d_o, d_r).T
+        elif mode == "prefix" or (mode == "merge" and new_first):
+            m = c.reshape(d_r, d_o)
+        else:
+            m = c.reshape(d_o, d_r).T
+        r, e = _flint.rref(np.ascontiguousarray(m), self.p)
+        self.ranks.append(r)
+        if r == d_o:
+            return Eye(st.out_shape, new_first)
+        s = np.zeros((d_o, d_o), dtype=np.int64)
+        s[:r] = e
+        return np.ascontiguousarray(s if new_first else s.T).reshape(st.out_shape)

@@ -290,6 +290,23 @@ def _check_finite(tn, arrays=None) -> None:
             )
 
 
+def _squeeze_unit_bonds(tn, opens, datas=None):
+    """``tn`` without its inner dimension-1 indices (a copy; ``tn`` itself if it has none).
+
+    Summing over one value is exact, and a dimension-1 bond weighs ``log2 1 = 0``
+    in any cut, but it is still an axis: rank-1 ConvAC layers on a 16x16 grid
+    give intermediates with more than numpy's 64 axes, and a COPY tensor with
+    an extra dimension-1 leg would no longer be recognized as one (a looser
+    min cut). Open legs stay, whatever their dimension; tensor ids are kept.
+    """
+    if datas is None:
+        datas = [t.data for t in tn.tensor_map.values()]
+    shapes = [d.shape if hasattr(d, "shape") else np.shape(d) for d in datas]
+    if not any(1 in s for s in shapes):
+        return tn
+    return tn.squeeze(exclude=set(opens))
+
+
 @no_gc
 def build_structure(tn, A) -> Structure:
     """Flatten ``tn`` (not modified) and add terminals for side ``A`` and its complement.
@@ -323,8 +340,10 @@ def build_structure(tn, A) -> Structure:
     """
     tn = check_network(tn)
     a_inds, b_inds = resolve_side(tn, A)
-    _check_finite(tn, [t.data for t in tn.tensor_map.values()])
+    datas = [t.data for t in tn.tensor_map.values()]
+    _check_finite(tn, datas)
     opens = set(a_inds) | set(b_inds)
+    tn = _squeeze_unit_bonds(tn, opens, datas)
     find, dropped = _copy_tensor_merges(tn, opens)
     arrays, inputs, tids = [], [], []
     size: dict = {}

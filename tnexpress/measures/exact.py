@@ -41,13 +41,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.paths import check_size, contraction_tree
+from ..engine.arith import Eye, ModPArith
+from ..engine.executor import compile_path, execute
+from ..engine.paths import check_size, compressed_cost, contraction_tree
+from ..engine.treepath import tree_path
+from . import _flint
 from .modp import (
     DEFAULT_BITS,
+    Dyadic,
     _check_bits,
     _check_prime,
     _finite,
-    _to_nmod,
     dyadic_scale,
     is_prime,
     matmul_mod_p,
@@ -75,7 +79,9 @@ __all__ = (
     "exact_cut_rank",
 )
 
-#: Default prime size: the largest that keeps residue arithmetic in int64.
+#: Size of the probe prime tried first (one float64 BLAS product per modular product,
+#: residue products in int64): its rank, when it reaches the largest possible, is exact.
+_PROBE_BITS = 21
 
 
 # ----------------------------------------------------------------------------- contraction
@@ -214,29 +220,36 @@ def _contract_path(arrays, inputs, output, size_dict, p, path):
 # ----------------------------------------------------------------------------- rank
 
 
-def _product_rank(fx: np.ndarray, fy: np.ndarray, p: int) -> int:
-    r"""``rank_p(fx @ fy)``, skipping the product when a factor has full rank ``W``.
+def _cut_rank(fx, rx, fy, ry, W: int, p: int) -> int:
+    r"""``rank_p(F_X F_Y)`` from the side factors, with as little elimination as possible.
 
-    If :math:`F_X` (:math:`m \times W`) has rank :math:`W` mod :math:`p` it is
-    injective over :math:`\mathrm{GF}(p)`, so :math:`\operatorname{rank}_p(F_X
-    F_Y) = \operatorname{rank}_p F_Y`; likewise if :math:`F_Y` has rank :math:`W`.
-    Otherwise the product is formed (FLINT) and its rank taken.
+    ``fx`` is ``m x W`` (``None``: an identity up to a column permutation,
+    injective), ``rx`` its rank when known (then its rows past ``rx`` are
+    zero); likewise ``fy`` (``W x n``) and ``ry``. If :math:`F_X` has rank
+    :math:`W` it is injective over :math:`\mathrm{GF}(p)`, so
+    :math:`\operatorname{rank}_p(F_X F_Y) = \operatorname{rank}_p F_Y`; likewise
+    for :math:`F_Y`. Only when neither is, the product (of the nonzero rows and
+    columns) is formed by FLINT and its rank taken.
     """
-    W = fx.shape[1]
-    X, Y = _to_nmod(fx, p), _to_nmod(fy, p)
-    rx = ry = None
-    if fx.shape[0] >= W:
-        rx = X.rank()
-        if rx == W:
-            return int(Y.rank())
-    if fy.shape[1] >= W:
-        ry = Y.rank()
-        if ry == W:
-            return int(X.rank() if rx is None else rx)
-    return int((X * Y).rank())
-
-
-# ----------------------------------------------------------------------------- cut rank
+    if fx is None:
+        return W if fy is None else (ry if ry is not None else _flint.rank(fy, p))
+    if fy is None:
+        return rx if rx is not None else _flint.rank(fx, p)
+    if rx is not None:  # compressed: rows past the rank are zero
+        fx = fx[:rx]
+    if ry is not None:
+        fy = fy[:, :ry]
+    if rx is None and fx.shape[0] >= W:
+        rx = _flint.rank(fx, p)
+    if rx == W:
+        return ry if ry is not None else _flint.rank(fy, p)
+    if ry is None and fy.shape[1] >= W:
+        ry = _flint.rank(fy, p)
+    if ry == W:
+        return rx if rx is not None else _flint.rank(fx, p)
+    if not fx.size or not fy.size:
+        return 0
+    return _flint.rank(_flint.mul(np.ascontiguousarray(fx), np.ascontiguousarray(fy), p), p)
 
 
 @dataclass(frozen=True)
@@ -250,8 +263,9 @@ class ExactRank:
         bound on the rank over :math:`\mathbb{Q}` (:math:`\mathbb{Q}(i)` for
         complex networks), equal to the rank over :math:`\mathbb{R}` (:math:`\mathbb{C}`).
     primes : tuple of int
-        The primes used (fewer than ``n_primes`` when the first reached the
-        largest rank the factor shapes allow).
+        The primes used: the 21-bit probe alone when it reached the largest
+        rank the factor shapes allow, else up to ``n_primes`` primes of
+        ``bits`` bits (fewer when one reached it).
     failure_probability : float
         Rigorous upper bound on :math:`P(\text{rank} < \text{true rank})` over the
         random choice of the primes; 0.0 when the rank equals the largest rank
@@ -268,13 +282,6 @@ class ExactRank:
     failure_probability: float
     ranks: tuple = ()
     log2_minor_bound: float = 0.0
-
-
-@dataclass(frozen=True)
-class _Copy:
-    """A renamed label of the second copy in a doubled (Gram) network."""
-
-    label: object
 
 
 def _parse_side(side, name):
@@ -305,23 +312,124 @@ def _parse_side(side, name):
     return arrays, inputs, rows, sizes
 
 
-def _side_bound(arrays, scales, rows, cut, sizes, gram):
+def _side_bound(dys, rows, cut, sizes, gram):
     """log2 of a bound on |entries| of the side's integer factor (None if all zero)."""
-    total = 0.0
-    for a, s in zip(arrays, scales, strict=True):
-        if a.dtype.kind == "c":  # |a + bi| <= sqrt(2) max(|a|, |b|)
-            parts = np.abs(np.concatenate([a.real.ravel(), a.imag.ravel()]))
-            nz, extra = parts[parts != 0], 0.5
-        else:
-            nz, extra = np.abs(a[a != 0]), 0.0
-        if nz.size == 0:
-            return None
-        total += int(np.frexp(nz)[1].max()) + s + extra  # |x 2^s| < 2^(e+s)
+    if any(d.log2_max is None for d in dys):
+        return None
+    total = float(sum(d.log2_max for d in dys))
     special = set(rows) | set(cut)
     internal = sum(math.log2(d) for ix, d in sizes.items() if ix not in special)
     if not gram:
         return total + internal
     return 2 * (total + internal) + sum(math.log2(sizes[ix]) for ix in rows)
+
+
+def _linear(ssa, n):
+    """An ssa path as a linear (positional) one."""
+    ids, out, nxt = list(range(n)), [], n
+    for i, j in ssa:
+        a, b = ids.index(i), ids.index(j)
+        out.append((min(a, b), max(a, b)))
+        for k in sorted((a, b), reverse=True):
+            ids.pop(k)
+        ids.append(nxt)
+        nxt += 1
+    return out
+
+
+class _Side:
+    """One side of the cut: its tensors as dyadic integers, its route and compiled plan.
+
+    Route ``"rows"``: the side itself, row-compressed by row echelon form as it
+    is contracted (:class:`~tnexpress.engine.arith.ModPArith`; the float route's
+    tree, :func:`tnexpress.engine.paths.contraction_tree` with ``rows``), factor
+    ``F_X = X'`` with at most ``W`` rows. Route ``"gram"`` (only when the open
+    rows outnumber ``W`` and its flops are fewer): ``G_X = X^H X``, the doubled
+    network (the conjugated side and a copy with every non-row label renamed).
+    """
+
+    def __init__(self, arrays, inputs, rows, cut, sizes, first, optimize):
+        self.dys = [Dyadic(a) for a in arrays]
+        self.first = first
+        sym: dict = {}
+        for t in inputs:
+            for ix in t:
+                sym.setdefault(ix, len(sym))
+        n_lab = len(sym)
+        self.inputs = [tuple(sym[ix] for ix in t) for t in inputs]
+        self.rows = tuple(sym[ix] for ix in rows)
+        self.cut = tuple(sym[ix] for ix in cut)
+        self.size = {sym[ix]: int(d) for ix, d in sizes.items()}
+        self.size.update({k + n_lab: d for k, d in list(self.size.items())})
+        self.W = math.prod(self.size[c] for c in self.cut)
+        R = math.prod(self.size[r] for r in self.rows)
+        self.route = "rows"
+        self.plan = None
+        if self.inputs:
+            self.plan = self._rows_plan(optimize)
+            if R > self.W:
+                self._maybe_gram(optimize, n_lab)
+        self.bound = _side_bound(self.dys, rows, cut, sizes, self.route == "gram")
+
+    def _rows_plan(self, optimize):
+        ins, rows, cut = self.inputs, self.rows, self.cut
+        path = tree_path(ins, cut, ignore=rows) if optimize is None else None
+        if path is None:
+            tree = contraction_tree(ins, cut, self.size, optimize=optimize, rows=rows)
+            path = tree.get_ssa_path()
+        self._path = [tuple(s) for s in path]
+        out = (*rows, *cut) if self.first else (*cut, *rows)
+        return compile_path(ins, out, self._path, self.size, rows=rows, ssa=True)
+
+    def _maybe_gram(self, optimize, n_lab):
+        keep = set(self.rows)
+        copy = [tuple(ix if ix in keep else ix + n_lab for ix in t) for t in self.inputs]
+        dbl = [*self.inputs, *copy]
+        out = (*self.cut, *(c + n_lab for c in self.cut))
+        tree = contraction_tree(dbl, out, self.size, optimize=optimize)
+        out_rows = (*self.rows, *self.cut)
+        flops, qr, _ = compressed_cost(
+            self.inputs, out_rows, _linear(self._path, len(self.inputs)), self.size, self.rows
+        )
+        if float(tree.contraction_cost()) + float(self.W) ** 3 < flops + qr:
+            self.route, self.gram_out = "gram", out
+            self.plan = compile_path(dbl, out, tree.get_ssa_path(), self.size, ssa=True)
+
+    def peak(self) -> int:
+        return 1 if self.plan is None else self.plan.peak_entries()
+
+    def factor(self, p: int, root):
+        """``(F, rank)``: ``F_X`` (``m x W``; ``F_Y``: ``W x m``), ``None`` for an identity.
+
+        ``rank`` is known (not ``None``) when the last step compressed: then
+        the rows (columns) of ``F`` past it are zero.
+        """
+        if self.plan is None:  # no tensors: the empty product 1
+            return np.ones((1, 1), dtype=np.int64), None
+        res = [d.residues(p, root=root) for d in self.dys]
+        if self.route == "gram":  # G_X = X^H X conjugates the first copy, G_Y = Y Y^H the second
+            conj = [d.residues(p, root=root, conj=True) if d.parts[1:] else r
+                    for d, r in zip(self.dys, res, strict=True)]  # fmt: skip
+            res = [*conj, *res] if self.first else [*res, *conj]
+        arith = ModPArith(p)
+        x, labels, _ = execute(self.plan, res, arith)
+        last = self.plan.steps[2][-1] if self.plan.steps[2] else None
+        known = arith.ranks[-1] if last is not None and last.comp is not None else None
+        if isinstance(x, Eye):  # the root compressed to full rank W: injective
+            return None, self.W
+        cut = self.cut if self.route == "rows" else self.gram_out
+        axes = tuple(k for k, ix in enumerate(labels) if ix not in self.plan.out)
+        x = sum_mod(x, axes, p)  # labels not in the output (possible at the root)
+        labels = tuple(ix for ix in labels if ix in self.plan.out)
+        cut_set = set(cut)
+        others = [ix for ix in labels if ix not in cut_set]
+        order = [*others, *cut] if self.first else [*cut, *others]
+        x = x.transpose([labels.index(ix) for ix in order])
+        m = x.size // max(self.W, 1) if self.W else 0
+        shape = (m, self.W) if self.first else (self.W, m)
+        if self.route == "gram":
+            shape = (self.W, self.W)
+        return np.ascontiguousarray(x).reshape(shape), known
 
 
 def exact_cut_rank(
@@ -331,25 +439,44 @@ def exact_cut_rank(
 
     The network is split along the cut :math:`C` (labels ``cut``, dimension
     :math:`W = \prod_{c\in C} d_c`) into :math:`X` (rows: side A's open legs) and
-    :math:`Y` (columns: side B's). Each side is reduced to a factor with at most
-    :math:`W` rows (columns): :math:`F_X = X` if :math:`\dim(\text{rows}_X)\le W`,
-    else the Gram matrix :math:`G_X = X^{\mathsf H} X` (:math:`W\times W`),
-    contracted as a doubled network (the conjugated side, and a copy with every
-    non-row label renamed, row labels shared and summed); likewise :math:`F_Y = Y`
-    or :math:`G_Y = Y Y^{\mathsf H}`. Over :math:`\mathbb{C}`,
-    :math:`\operatorname{rank}(X^{\mathsf H} X M) = \operatorname{rank}(X M)`
-    (:math:`X^{\mathsf H}XMv = 0` gives :math:`\|XMv\|^2 = v^{\mathsf H}M^{\mathsf H}
-    X^{\mathsf H}XMv = 0`), and :math:`\operatorname{rank}(M Y Y^{\mathsf H}) =
-    \operatorname{rank}(M Y)` by the same argument on the adjoint, so
-    :math:`\operatorname{rank}(F_X F_Y) = \operatorname{rank}(XY)`. Every tensor is
-    first scaled by a power of two to an integer (Gaussian-integer) tensor
-    (:func:`dyadic_scale`), so :math:`Z = F_X F_Y` is a matrix over
-    :math:`\mathbb{Z}[i]`, computed *exactly* there; :math:`\bar X` is just
-    another Gaussian-integer network, mapped entrywise as :math:`a - b\iota`. Only
-    then is :math:`Z` reduced: the sides are contracted in :math:`\mathrm{GF}(p)`
-    (:func:`contract_mod_p`, the homomorphism commutes with every sum and
-    product) and the rank of :math:`\varphi(Z)` taken (FLINT; the product
-    :math:`F_X F_Y` is skipped when a factor has full rank :math:`W`).
+    :math:`Y` (columns: side B's). Every tensor is first scaled by a power of
+    two to an integer (Gaussian-integer) tensor (:func:`dyadic_scale`), so
+    :math:`Z = XY` is a matrix over :math:`\mathbb{Z}[i]`; :math:`\varphi` (the
+    reduction mod :math:`p`) commutes with every sum and product, so each side
+    is contracted in :math:`\mathrm{GF}(p)` and reduced there to a factor with at
+    most :math:`W` rows (columns), two ways:
+
+    - **Row echelon compression** (default): the side is contracted along the
+      float route's row-compressed tree, and every intermediate :math:`T` whose
+      open rows :math:`R` outweigh its other labels :math:`O` is replaced by its
+      reduced row echelon form mod :math:`p` (FLINT): :math:`T = C E` with
+      :math:`C` of full column rank, so :math:`X = (C \otimes I) X'` and
+      :math:`\operatorname{rank}_p(XM) = \operatorname{rank}_p(X'M)` for every
+      :math:`M`, *exactly* over :math:`\mathrm{GF}(p)`; a full-rank :math:`T`
+      becomes an identity that the next step only relabels
+      (:class:`~tnexpress.engine.arith.ModPArith`). :math:`F_X = X'`.
+    - **Gram** (when the rows outnumber :math:`W` and the doubled network's
+      flops plus a :math:`W \times W` rank undercut the compressed run's): the
+      Gram matrix :math:`G_X = X^{\mathsf H} X` (:math:`W\times W`), a doubled
+      network (the conjugated side, and a copy with every non-row label
+      renamed, row labels shared and summed); likewise :math:`G_Y = Y
+      Y^{\mathsf H}`. Over :math:`\mathbb{C}`, :math:`\operatorname{rank}(X^{\mathsf
+      H} X M) = \operatorname{rank}(X M)` (:math:`X^{\mathsf H}XMv = 0` gives
+      :math:`\|XMv\|^2 = 0`), so the Gram factor's product has the rank of
+      :math:`XY`; it is computed exactly over :math:`\mathbb{Z}[i]` (then
+      reduced), :math:`\bar X` being just another Gaussian-integer network,
+      mapped entrywise as :math:`a - b\iota`.
+
+    The rank of :math:`F_X F_Y` is then taken without the product when a factor
+    has full rank :math:`W` (it is injective): two eliminations for a
+    full-rank cut, done by FLINT (for primes below :math:`2^{21}` by panels:
+    FLINT factors each panel, float64 BLAS updates the rest, exactly).
+
+    **Primes.** A first *probe* prime of 21 bits (one float64 product per
+    modular product) is tried when ``bits > 31``; it is kept only if it reaches
+    :math:`n`, the largest rank the shapes allow, which is then proven (a rank
+    mod :math:`p` never exceeds the true rank). Otherwise it is dropped and up
+    to ``n_primes`` primes of ``bits`` bits follow.
 
     **Lower bound.** :math:`\varphi` maps each minor of :math:`Z` to the same
     minor of :math:`\varphi(Z)`, so :math:`\operatorname{rank}_p \le
@@ -360,10 +487,13 @@ def exact_cut_rank(
     :math:`r\times r` minor of :math:`Z`. Entries of :math:`Z` are bounded by
     :math:`E = E_X E_Y W`, where for a side with tensors :math:`T_t` (integer after
     scaling) :math:`E_X = \prod_t \max|T_t| \prod_{\text{internal}} d` for
-    :math:`F_X = X` (one term per value of the internal labels, a hyper-index
-    counted once) and :math:`E_X^{(G)} = E_X^2 \prod_{\text{rows}} d` for the Gram
-    factor. Hadamard gives :math:`|D| \le (E\sqrt n)^n`. Real networks: the primes
-    of :math:`[2^{b-1}, 2^b)` dividing :math:`D` number at most
+    :math:`X` (one term per value of the internal labels, a hyper-index counted
+    once), and with the Gram route :math:`Z = G_X F_Y` (resp. :math:`F_X G_Y`),
+    :math:`E_X^{(G)} = E_X^2 \prod_{\text{rows}} d`. The compressions change no
+    rank mod :math:`p`, so the rank found falls short exactly when
+    :math:`p` divides every :math:`r \times r` minor of :math:`Z`. Hadamard
+    gives :math:`|D| \le (E\sqrt n)^n`. Real networks: the primes of
+    :math:`[2^{b-1}, 2^b)` dividing :math:`D` number at most
     :math:`\lfloor\log_2|D|/(b-1)\rfloor`. Complex networks: :math:`\varphi(D) = 0`
     means the Gaussian prime :math:`\pi = (p, i - \iota)` (norm :math:`p`) divides
     :math:`D`; distinct pairs :math:`(p, \iota)` give distinct such primes, whose
@@ -379,7 +509,8 @@ def exact_cut_rank(
 
     with :math:`N, N_1` bounded below by :func:`prime_count_lower_bound`; the
     primes are independent, so the bound for the maximum is its
-    ``n_primes``-th power. It is 0 when the rank found equals :math:`n`. With
+    ``n_primes``-th power (a dropped probe only lowers it further; it is not
+    counted). It is 0 when the rank found equals :math:`n`. With
     62-bit primes one prime gives about :math:`10^{-12}` for a float network of
     :math:`W = 1024`.
 
@@ -451,33 +582,24 @@ def exact_cut_rank(
     W = math.prod(xs[ix] for ix in cut)
     RX = math.prod(xs[ix] for ix in xr)
     RY = math.prod(ys[ix] for ix in yr)
-    gram_x, gram_y = RX > W, RY > W
-    nrows = W if gram_x else RX
-    ncols = W if gram_y else RY
+    nrows, ncols = min(RX, W), min(RY, W)
     check_size(
         float(nrows) * W + float(W) * ncols + float(nrows) * ncols,
         8,
         what="the exact cut factors",
         instead="reduce the cut dimension",
     )
+    sx = _Side(xa, xi, xr, cut, xs, True, optimize)
+    sy = _Side(ya, yi, yr, cut, ys, False, optimize)
+    for side in (sx, sy):
+        check_size(
+            side.peak(),
+            8 * 3,  # int64 result plus the float64 limb copies of matmul_mod_p
+            what="the largest intermediate of the exact contraction",
+            instead="reduce the cut or the network",
+        )
 
-    def network(inputs, rows, gram, first):
-        if not gram:
-            return list(inputs), ((*rows, *cut) if first else (*cut, *rows))
-        keep = set(rows)
-        copy = [tuple(ix if ix in keep else _Copy(ix) for ix in t) for t in inputs]
-        return [*inputs, *copy], (*cut, *(_Copy(ix) for ix in cut))
-
-    xnet = network(xi, xr, gram_x, True)
-    ynet = network(yi, yr, gram_y, False)
-    xsizes = {**xs, **{_Copy(k): v for k, v in xs.items()}}
-    ysizes = {**ys, **{_Copy(k): v for k, v in ys.items()}}
-    xpath = _network_tree_path(*xnet, xsizes, optimize)
-    ypath = _network_tree_path(*ynet, ysizes, optimize)
-    xscale, yscale = dyadic_scale(xa), dyadic_scale(ya)
-
-    ex = _side_bound(xa, xscale, xr, cut, xs, gram_x)
-    ey = _side_bound(ya, yscale, yr, cut, ys, gram_y)
+    ex, ey = sx.bound, sy.bound
     n = min(nrows, ncols)
     if ex is None or ey is None or n == 0:  # an all-zero tensor: [[A]] = 0
         log2_det = 0.0
@@ -491,26 +613,23 @@ def exact_cut_rank(
     one = min(1.0, bad / pairs)
 
     rng = np.random.default_rng(seed)
+
+    def rank_mod(p):
+        root = sqrt_minus_one(p, rng) if gaussian else None
+        fx, rx = sx.factor(p, root)
+        fy, ry = sy.factor(p, root)
+        return _cut_rank(fx, rx, fy, ry, W, p)
+
+    if bits > _PROBE_BITS and n > 0:  # a cheap probe: proves a full rank n, else is dropped
+        p = random_prime(rng, _PROBE_BITS, gaussian=gaussian)
+        r = rank_mod(p)
+        if r == n:
+            return ExactRank(r, (p,), 0.0, (r,), float(log2_det))
     primes, ranks = [], []
     for _ in range(int(n_primes)):
         p = random_prime(rng, bits, gaussian=gaussian)
-        root = sqrt_minus_one(p, rng) if gaussian else None
-
-        def residues(arrays, scales, conj=False, p=p, root=root):
-            return [
-                to_residues(np.conj(a) if conj else a, p, s, root=root)
-                for a, s in zip(arrays, scales, strict=True)
-            ]
-
-        # Gram: G_X = X^H X conjugates the first copy (rows c), G_Y = Y Y^H the second
-        rx = residues(xa, xscale, conj=gram_x)
-        rx = [*rx, *residues(xa, xscale)] if gram_x else rx
-        ry = residues(ya, yscale)
-        ry = [*ry, *residues(ya, yscale, conj=True)] if gram_y else ry
-        fx = _contract_path(rx, *xnet, xsizes, p, xpath).reshape(nrows, W)
-        fy = _contract_path(ry, *ynet, ysizes, p, ypath).reshape(W, ncols)
         primes.append(p)
-        ranks.append(_product_rank(fx, fy, p))
+        ranks.append(rank_mod(p))
         if ranks[-1] == n:
             break
     rank = max(ranks)

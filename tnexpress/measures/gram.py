@@ -34,7 +34,7 @@ import math
 import autoray as ar
 import numpy as np
 
-from ..engine.executor import run_path
+from ..engine.executor import FloatArith, compile_path, execute
 from ..engine.paths import (
     FLOP_RATE,
     check_size,
@@ -42,7 +42,7 @@ from ..engine.paths import (
     estimate_compressed_cost,
     is_loopy,
 )
-from ..engine.structure import Structure
+from ..engine.structure import Structure, StructureCache
 
 __all__ = ("gram_factor", "gram_pays", "gram_spectrum", "DEFAULT_TAU")
 
@@ -74,86 +74,102 @@ def _sizes(size, labels):
 
 
 class _Side:
-    """One side: its terms, its doubled (Gram) network and tree, whether the route pays."""
+    """One side: its terms, its doubled (Gram) network, tree and plan, whether the route pays.
 
-    __slots__ = ("st", "nodes", "inputs", "rows", "_dbl", "_tree", "optimize")
+    Depends on the structure only (not its arrays): cached per
+    :func:`~tnexpress.engine.structure.structure_key`, side and cut
+    (:func:`_side`), so a repeated call compiles nothing.
+    """
+
+    __slots__ = ("size", "nodes", "inputs", "rows", "cut", "optimize", "_dbl", "_tree",
+                 "_plan", "_pays", "W")  # fmt: skip
 
     def __init__(self, st: Structure, nodes, cut, optimize):
         from .schmidt import _side_terms
 
-        self.st = st
+        self.size = st.size
         self.nodes, self.inputs, self.rows = _side_terms(st, nodes)
+        self.cut = tuple(cut)
+        self.W = math.prod(st.size[i] for i in cut)
         self.optimize = optimize
-        self._dbl = None
-        self._tree = None
+        self._dbl = self._tree = self._plan = self._pays = None
 
-    def doubled(self, cut):
+    def doubled(self, cut=None):
         """``(terms, output labels, sizes)`` of the Gram network ``X^dagger X``."""
         if self._dbl is None:
-            dbl, out = _doubled(self.inputs, self.rows, cut)
-            size = _sizes(self.st.size, out)
-            size.update(_sizes(self.st.size, [("bra", i) for t in self.inputs for i in t]))
+            dbl, out = _doubled(self.inputs, self.rows, self.cut)
+            size = _sizes(self.size, out)
+            size.update(_sizes(self.size, [("bra", i) for t in self.inputs for i in t]))
             self._dbl = (dbl, out, size)
         return self._dbl
 
-    def tree(self, cut):
+    def tree(self, cut=None):
         if self._tree is None:
-            dbl, out, size = self.doubled(cut)
+            dbl, out, size = self.doubled()
             self._tree = contraction_tree(dbl, out, size, optimize=self.optimize)
         return self._tree
 
-    def pays(self, cut) -> bool:
+    def plan(self):
+        """The compiled Gram plan (the executor's, with its shape pass done once)."""
+        if self._plan is None:
+            dbl, out, size = self.doubled()
+            self._plan = compile_path(dbl, out, self.tree().get_path(), size)
+            self._plan.peak_entries()
+        return self._plan
+
+    def pays(self, cut=None) -> bool:
+        if self._pays is None:
+            self._pays = self._decide()
+        return self._pays
+
+    def _decide(self) -> bool:
         if len(self.inputs) < 3 or not is_loopy(self.inputs, self.rows):
             return False
-        qr_cost = estimate_compressed_cost(self.inputs, tuple(cut), self.st.size, self.rows)
+        qr_cost = estimate_compressed_cost(self.inputs, self.cut, self.size, self.rows)
         if qr_cost < _MIN_EST * FLOP_RATE:
             return False
-        tree = self.tree(cut)
-        hit = _MEMO.get(id(tree))
-        if hit is None or hit[0] is not tree:
-            _remember(tree)
-        return qr_cost > _GAIN * float(tree.contraction_cost())
+        return qr_cost > _GAIN * float(self.tree().contraction_cost())
 
 
-_MEMO: dict = {}  # id(Gram tree) -> (tree, linear path); the trees live in the path cache
+_SIDES = StructureCache(maxsize=64)
 
 
-def _remember(tree):
-    if len(_MEMO) > 512:
-        _MEMO.clear()
-    _MEMO[id(tree)] = (tree, tree.get_path())
-
-
-def _path(tree):
-    hit = _MEMO.get(id(tree))
-    if hit is None or hit[0] is not tree:
-        _remember(tree)
-        hit = _MEMO[id(tree)]
-    return hit[1]
+def _side(st: Structure, nodes, cut, optimize) -> _Side:
+    """The (cached) :class:`_Side` of ``nodes`` across ``cut``."""
+    cacheable = isinstance(optimize, str | None)
+    key = ("gram", tuple(cut), frozenset(nodes), optimize)
+    hit = _SIDES.get(st, key) if cacheable else None
+    if hit is None:
+        hit = _Side(st, nodes, cut, optimize)
+        if cacheable:
+            _SIDES.put(st, hit, key)
+    return hit
 
 
 def gram_pays(st: Structure, nodes, cut, optimize=None) -> bool:
     """Whether the Gram route is worth trying on this side: loopy and much cheaper."""
-    return _Side(st, nodes, cut, optimize).pays(cut)
+    return _side(st, nodes, cut, optimize).pays()
 
 
 def _factor(st: Structure, side: _Side, cut):
     from .schmidt import _array
 
-    W = math.prod(st.size[i] for i in cut)
-    tree = side.tree(cut)
-    dbl, out, size = side.doubled(cut)
+    W = side.W
+    plan = side.plan()
+    dbl, out, size = side.doubled()
     check_size(
-        max(float(tree.max_size()), W * W),
+        max(float(plan.peak_entries()), W * W),
         np.dtype(st.dtype).itemsize,
         what=f"the Gram matrix of one side (cut weight W={W})",
         instead="use the QR route (method='cut' without the Gram prototype)",
     )
     arrays = [_array(st, n) for n in side.nodes]
-    arrays = arrays + [ar.do("conj", a) for a in arrays]
-    g, ix, l2 = run_path(arrays, dbl, out, _path(tree), size)
-    perm = [ix.index(i) for i in out]
-    g = np.asarray(ar.to_numpy(ar.do("transpose", g, perm))).reshape(W, W)
+    real = all(isinstance(a, np.ndarray) and a.dtype.kind != "c" for a in arrays)
+    arrays = arrays + (arrays if real else [ar.do("conj", a) for a in arrays])
+    g, ix, l2 = execute(plan, arrays, FloatArith())
+    if ix != out:
+        g = ar.do("transpose", g, [ix.index(i) for i in out])
+    g = np.asarray(ar.to_numpy(g)).reshape(W, W)
     g = 0.5 * (g + g.conj().T)  # Hermitian up to rounding
     try:
         low = np.linalg.cholesky(g)  # g = L L^H, so F = L^H
@@ -169,7 +185,7 @@ def gram_factor(st: Structure, nodes, cut, optimize=None):
     (``None`` when that is not numerically positive definite); the scale is
     that of ``F``, half the Gram matrix's exponent.
     """
-    return _factor(st, _Side(st, nodes, cut, optimize), cut)
+    return _factor(st, _side(st, nodes, cut, optimize), cut)
 
 
 def gram_spectrum(st: Structure, side_a, cut, optimize=None, *, tau: float = DEFAULT_TAU):
@@ -197,8 +213,8 @@ def gram_spectrum(st: Structure, side_a, cut, optimize=None, *, tau: float = DEF
 
     a_set = set(side_a)
     side_b = [n for n in range(st.n_nodes) if n not in a_set]
-    sides = [_Side(st, nodes, cut, optimize) for nodes in (side_a, side_b)]
-    if not any(side.pays(cut) for side in sides):
+    sides = [_side(st, nodes, cut, optimize) for nodes in (side_a, side_b)]
+    if not any(side.pays() for side in sides):
         return None
     factors = [_factor(st, side, cut) for side in sides]
     if any(f is None for f in factors):

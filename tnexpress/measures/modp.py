@@ -15,10 +15,12 @@ comparable failure bound). :func:`matmul_mod_p` writes both operands in balanced
 digits of at most 21 bits and multiplies them Karatsuba-style with float64
 BLAS (6 products), exact since every partial sum stays within :math:`2^{53}`;
 digits are recombined with a float64 quotient estimate and a wrapping int64
-remainder (:func:`mulmod`). Ranks (and the product of the two cut factors, when
-needed) run in FLINT; residues enter through ``fmpz_mat(m, n, list)`` then
-``nmod_mat(fmpz_mat, p)``, the fastest route measured (0.4 s per million
-entries against 0.8 s for ``nmod_mat(m, n, list, p)``).
+remainder (:func:`mulmod`). Ranks, row echelon forms (and products of the two
+cut factors, when needed) run in FLINT, on the arrays' memory
+(:mod:`tnexpress.measures._flint`: about 1 ms per million entries, against
+0.4 s through python-flint's ``fmpz_mat(m, n, list)``). Residues of a float
+array are computed from its one-time dyadic split (:class:`Dyadic`) for every
+prime, in cache-sized chunks.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import math
 from functools import cache
 
 import numpy as np
-from flint import fmpz, fmpz_mat, nmod_mat
+from flint import fmpz
+
+from . import _flint
 
 __all__ = (
     "random_prime",
@@ -36,6 +40,7 @@ __all__ = (
     "prime_count_lower_bound",
     "dyadic_scale",
     "to_residues",
+    "Dyadic",
     "mulmod",
     "matmul_mod_p",
     "rank_mod_p",
@@ -208,11 +213,114 @@ def _finite(array, name="array") -> np.ndarray:
     return a
 
 
+_CHUNK = 1 << 14  # entries per step of the residue loop: temporaries stay in cache
+
+
 def _mantissa_exponent(a: np.ndarray):
-    """Split real ``a = M * 2^E`` exactly: int64 ``M`` (|M| < 2^53) and int64 ``E``."""
+    """Split real ``a = M * 2^E`` exactly: int64 ``M`` (|M| < 2^53) and int16 ``E``."""
     m, e = np.frexp(a)
     M = np.ldexp(m, 53).astype(np.int64)  # exact: |m| in [0.5, 1), 53 significant bits
-    return M, e.astype(np.int64) - 53
+    return M, (e - 53).astype(np.int16)  # E in [-1127, 971]
+
+
+def _split(x: np.ndarray):
+    """``(M, E, v, t)`` of a flat real array, in chunks: ``x = M 2^E`` exactly.
+
+    ``v``: the least 2-adic valuation of a nonzero entry (``E`` plus the
+    trailing zeros of ``M``), ``t``: the largest ``frexp`` exponent (``|x| <
+    2^t``); both ``None`` when every entry is zero.
+    """
+    n = x.size
+    M, E = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int16)
+    v = t = None
+    for i in range(0, n, _CHUNK):
+        m, e = np.frexp(x[i : i + _CHUNK])
+        mi = (m * 9007199254740992.0).astype(np.int64)  # m 2^53: exact
+        M[i : i + _CHUNK] = mi
+        E[i : i + _CHUNK] = e - 53
+        nz = mi != 0
+        if not nz.all():
+            if not nz.any():
+                continue
+            mi, e = mi[nz], e[nz]
+        low = (mi & -mi).astype(np.float64)  # lowest set bit of the mantissa: 2^tz
+        vi = int((e + np.frexp(low)[1]).min()) - 54  # e - 53 + tz, frexp(2^tz)[1] = tz + 1
+        ti = int(e.max())
+        v = vi if v is None else min(v, vi)
+        t = ti if t is None else max(t, ti)
+    return M, E, v, t
+
+
+class Dyadic:
+    r"""One float array as exact dyadic integers, :math:`2^{s} T = M\,2^{k}`, for any prime.
+
+    Each real (and imaginary) part is split once into int64 mantissas
+    :math:`M` (:math:`|M| < 2^{53}`) and int16 exponents :math:`E`
+    (``np.frexp``); ``scale`` is the smallest :math:`s` making every
+    :math:`M\,2^{E+s}` an integer (:func:`dyadic_scale`), and
+    :meth:`residues` maps the scaled array to :math:`\mathrm{GF}(p)` for any
+    prime without redoing the split (chunks of :data:`_CHUNK` entries).
+
+    Attributes
+    ----------
+    scale : int
+        :math:`s` (0 for an all-zero array).
+    log2_max : float or None
+        An upper bound on :math:`\log_2 \max |2^s T|` (:math:`|a + bi| \le \sqrt 2
+        \max(|a|, |b|)`); ``None`` for an all-zero array.
+    """
+
+    __slots__ = ("shape", "parts", "scale", "log2_max")
+
+    def __init__(self, array, name="array"):
+        a = _finite(array, name)
+        self.shape = a.shape
+        parts = (a.real, a.imag) if a.dtype.kind == "c" else (a,)
+        s, top, self.parts = None, None, []
+        for x in parts:
+            M, E, v, t = _split(np.ascontiguousarray(x).ravel())
+            self.parts.append((M, E))
+            if v is not None:
+                s = -v if s is None else max(s, -v)
+                top = t if top is None else max(top, t)
+        self.scale = 0 if s is None else s
+        extra = 0.5 if len(parts) == 2 else 0.0
+        self.log2_max = None if top is None else top + self.scale + extra  # |x 2^s| < 2^(e+s)
+
+    def _part(self, k, p, s):
+        M, E = self.parts[k]
+        out = np.empty(M.shape, dtype=np.int64)
+        if not M.size:
+            return out
+        lo = int(E.min()) + s
+        table = np.array([pow(2, j, p) for j in range(lo, int(E.max()) + s + 1)], dtype=np.int64)
+        off = s - lo
+        small, big = p < 1 << 31, p > 1 << 53
+        for i in range(0, M.size, _CHUNK):
+            m = M[i : i + _CHUNK]
+            t = table[E[i : i + _CHUNK] + off]
+            if small:  # (M mod p) t < 2^62
+                out[i : i + _CHUNK] = (m % p) * t % p
+            else:
+                m = m + p * (m < 0) if big else m % p  # |M| < 2^53 < p
+                out[i : i + _CHUNK] = mulmod(m, t, p)
+        return out
+
+    def residues(self, p: int, scale_exp=None, *, root=None, conj: bool = False) -> np.ndarray:
+        r"""Residues of :math:`2^{s} T` (of :math:`2^s \bar T` with ``conj``) mod ``p``.
+
+        ``scale_exp`` overrides :math:`s`; ``root`` is :math:`\iota` (complex arrays):
+        :math:`a + bi \mapsto \varphi(a) + \iota\varphi(b)`, and :math:`\bar T = a - bi`
+        maps to :math:`\varphi(a) - \iota\varphi(b)`.
+        """
+        s = self.scale if scale_exp is None else int(scale_exp)
+        re = self._part(0, p, s)
+        if len(self.parts) == 1:
+            return re.reshape(self.shape)
+        im = mulmod(self._part(1, p, s), np.full(re.shape, int(root) % p), p)
+        if conj:
+            im = (p - im) % p
+        return ((re + im) % p).reshape(self.shape)
 
 
 def dyadic_scale(arrays) -> list[int]:
@@ -232,27 +340,7 @@ def dyadic_scale(arrays) -> list[int]:
     -------
     list of int
     """
-    out = []
-    for i, arr in enumerate(arrays):
-        a = _finite(arr, f"arrays[{i}]")
-        parts = np.concatenate([a.real.ravel(), a.imag.ravel()]) if a.dtype.kind == "c" else a
-        nz = parts[parts != 0]
-        if nz.size == 0:
-            out.append(0)
-            continue
-        M, E = _mantissa_exponent(nz)
-        low = M & -M  # lowest set bit of the mantissa, a power of two
-        tz = np.frexp(low.astype(np.float64))[1].astype(np.int64) - 1
-        out.append(int((-(E + tz)).max()))
-    return out
-
-
-def _real_residues(a, p, s):
-    M, E = _mantissa_exponent(a)
-    E += s
-    lo = int(E.min()) if E.size else 0
-    table = np.array([pow(2, k, p) for k in range(lo, int(E.max()) + 1)] if E.size else [])
-    return mulmod(M % p, table.astype(np.int64)[E - lo], p)
+    return [Dyadic(arr, f"arrays[{i}]").scale for i, arr in enumerate(arrays)]
 
 
 def to_residues(array, p: int, scale_exp: int = 0, *, root=None) -> np.ndarray:
@@ -264,7 +352,7 @@ def to_residues(array, p: int, scale_exp: int = 0, *, root=None) -> np.ndarray:
     A complex entry :math:`a + bi` maps to :math:`\varphi(a) + \iota\,\varphi(b)`
     with :math:`\iota` = ``root``, a root of :math:`x^2 + 1` mod :math:`p`
     (:func:`sqrt_minus_one`). With ``scale_exp`` from :func:`dyadic_scale` all
-    powers are nonnegative.
+    powers are nonnegative. (:class:`Dyadic` keeps the split for several primes.)
 
     Parameters
     ----------
@@ -298,17 +386,18 @@ def to_residues(array, p: int, scale_exp: int = 0, *, root=None) -> np.ndarray:
     [11]
     """
     p = _check_prime(p)
-    a = _finite(array)
-    s = int(scale_exp)
-    if a.dtype.kind != "c":
-        return _real_residues(a, p, s)
+    d = Dyadic(array)
+    if len(d.parts) == 2:
+        _check_root(root, p)
+    return d.residues(p, scale_exp, root=root)
+
+
+def _check_root(root, p):
     if root is None or pow(int(root), 2, p) != p - 1:
         raise ValueError(
             f"complex entries need root, a square root of -1 mod p = {p} (p = 1 mod 4); "
             f"got {root!r}"
         )
-    im = mulmod(_real_residues(a.imag, p, s), np.full(a.shape, int(root) % p), p)
-    return (_real_residues(a.real, p, s) + im) % p
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -427,19 +516,11 @@ def matmul_mod_p(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- rank
 
 
-def _to_nmod(m: np.ndarray, p: int):
-    """Convert int64 residues to FLINT ``nmod_mat``.
-
-    Through ``fmpz_mat(rows, cols, flat list)``: measured 0.36 s + 0.04 s for a
-    1024 x 1024 matrix, against 0.83 s for ``nmod_mat(rows, cols, list, p)``.
-    """
-    return nmod_mat(fmpz_mat(m.shape[0], m.shape[1], m.ravel().tolist()), p)
-
-
 def rank_mod_p(matrix, p: int) -> int:
     r"""Rank over :math:`\mathrm{GF}(p)` of an integer (residue) matrix, by FLINT.
 
-    FLINT's ``nmod_mat_rank`` (LU decomposition with fast matrix products).
+    FLINT's ``nmod_mat_rank`` (LU decomposition with fast matrix products),
+    called on the array's memory (:mod:`tnexpress.measures._flint`).
 
     Parameters
     ----------
@@ -468,7 +549,7 @@ def rank_mod_p(matrix, p: int) -> int:
         A = a.astype(np.int64) % p
     else:
         raise TypeError(f"matrix must have an integer dtype, got {a.dtype}")
-    return int(_to_nmod(A, p).rank())
+    return _flint.rank(np.ascontiguousarray(A), p)
 
 
 def sum_mod(x, axes, p: int):

@@ -42,6 +42,7 @@ import numbers
 
 import autoray as ar
 import numpy as np
+from cotengrust import optimize_greedy
 
 from ..engine.budget import BudgetError, get_memory_budget
 from ..engine.budget import fmt_bytes as _fmt_bytes
@@ -211,6 +212,13 @@ class _Sweep:
             for ix in st.inputs[v]:
                 if ix in st.holders:
                     self.count[ix] = self.count.get(ix, 0) + 1
+        if len(nodes) == 1:  # the common step: one node and the components it touches
+            (v,) = nodes
+            touched = dict.fromkeys(
+                self.comp_of_label[ix] for ix in st.inputs[v] if ix in self.comp_of_label
+            )
+            self._merge([("n", v), *[("c", c) for c in touched]])
+            return
         # union-find over new nodes and touched components
         parent: dict = {}
 
@@ -290,23 +298,27 @@ class _Sweep:
         W = math.prod(self.size[i] for i in boundary)
         # a local size dict: the executor copies it, and self.size grows with every step
         size = {i: self.size[i] for t in inputs for i in t}
-        if len(inputs) <= 2:  # nothing to search; the result is the largest array
-            path = [(0, 1)] if len(inputs) == 2 else []
-            keep = dict.fromkeys(i for t in inputs for i in t if i in set(output))
-            peak = max(math.prod(self.size[i] for i in keep), W * W)
-        else:
-            tree = contraction_tree(tree_inputs, boundary, size, optimize=self.optimize)
-            path = _path(tree)
-            peak = max(_peak(tree, inputs, output, path, size, rows), W * W)
-        if peak * self.itemsize > self.budget:
-            raise BudgetError(
-                f"a profile factor (boundary weight W={W}) needs "
-                f"{_fmt_bytes(peak * self.itemsize)}, over the memory budget"
-            )
         a, ix = None, None
         if len(inputs) == 2 and all(isinstance(x, np.ndarray) for x in arrays):
             a, ix = _tensordot_pair(arrays, inputs, set(output))
+        if a is None and W * W * self.itemsize <= self.budget:
+            lean = _lean_contract(arrays, inputs, output, size, self.budget, self.itemsize)
+            if lean is not None:
+                a, ix = lean
         if a is None:
+            if len(inputs) <= 2:  # nothing to search; the result is the largest array
+                path = [(0, 1)] if len(inputs) == 2 else []
+                keep = dict.fromkeys(i for t in inputs for i in t if i in set(output))
+                peak = max(math.prod(self.size[i] for i in keep), W * W)
+            else:
+                tree = contraction_tree(tree_inputs, boundary, size, optimize=self.optimize)
+                path = _path(tree)
+                peak = max(_peak(tree, inputs, output, path, size, rows), W * W)
+            if peak * self.itemsize > self.budget:
+                raise BudgetError(
+                    f"a profile factor (boundary weight W={W}) needs "
+                    f"{_fmt_bytes(peak * self.itemsize)}, over the memory budget"
+                )
             a, ix, _ = contract_path(arrays, inputs, output, path, size, rows=rows)
         for p, lab in enumerate(ix):
             self.size[lab] = a.shape[p]
@@ -346,48 +358,124 @@ def _sweep(st, times, ks, like, optimize, budget, itemsize):
     return snaps, sw.size
 
 
-_LEAN = True  # the einsum route for small middles (the general executor otherwise)
+_LEAN = True  # the einsum route for small contractions (the general executor otherwise)
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: largest intermediate (entries) the lean einsum route takes
+_LEAN_MAX = 2**16
 
 
-def _einsum_path(arrays, inputs, output, path):
-    """Small numpy contractions along ``path``, one ``einsum`` per pair, rescaled to max 1.
+_LEAN_PLANS: dict = {}
 
-    For the many small middle matrices of a sweep (at most ``2^16`` entries
-    anywhere): no row compression, a fraction of the general executor's
-    per-step cost. ``None, None`` when the labels outnumber einsum's letters.
+
+def _lean_plan(inputs, output, size):
+    """Letters and einsum steps of a small contraction along a greedy path.
+
+    The sweeps run thousands of tiny distinct contractions (a handful of
+    tensors each); cotengrust's greedy called directly costs microseconds where
+    a cached :func:`~tnexpress.engine.paths.contraction_tree` costs a
+    millisecond of key building and tree bookkeeping. Letters go by first
+    appearance, so contractions of the same shape share one cached plan.
+    Returns ``(terms, steps, final, peak)``: ``steps`` are ``(i, j, equation)``
+    on the live list (``i < j``, result appended), ``final`` the last
+    transposition's equation or ``None``; ``None`` when the labels outnumber
+    einsum's letters.
     """
     labels = dict.fromkeys(i for t in inputs for i in t)
     if len(labels) > len(_LETTERS):
-        return None, None
+        return None
     sym = {lab: _LETTERS[n] for n, lab in enumerate(labels)}
-    terms = [(a, "".join(sym[i] for i in t)) for a, t in zip(arrays, inputs)]
+    terms = tuple("".join(sym[i] for i in t) for t in inputs)
     out = "".join(sym[i] for i in output)
+    sizes = {sym[lab]: size[lab] for lab in labels}
+    key = (terms, out, tuple(sizes.values()))
+    hit = _LEAN_PLANS.get(key)
+    if hit is not None:
+        return (terms, *hit)
+    if len(terms) > 2:
+        path = [sorted(p) for p in optimize_greedy([list(t) for t in terms], list(out), sizes)]
+    else:
+        path = [(0, 1)] if len(terms) == 2 else []
     count: dict = {}
-    for _, t in terms:
+    for t in terms:
         for c in set(t):
             count[c] = count.get(c, 0) + 1
+    live = list(terms)
+    peak = max((math.prod(sizes[c] for c in t) for t in live), default=1)
+    steps = []
     for i, j in path:
-        i, j = sorted((i, j))
-        (b, bt), (a, at) = terms.pop(j), terms.pop(i)
+        bt, at = live.pop(j), live.pop(i)
         for c in set(at) | set(bt):
             count[c] -= (c in at) + (c in bt)
         keep = "".join(c for c in dict.fromkeys(at + bt) if c in out or count.get(c, 0) > 0)
-        r = np.einsum(f"{at},{bt}->{keep}", a, b)
-        m = float(np.abs(r).max()) if r.size else 0.0
-        if m > 0 and math.isfinite(m):
-            r = r / m
         for c in set(keep):
             count[c] = count.get(c, 0) + 1
-        terms.append((r, keep))
-    while len(terms) > 1:  # disconnected pieces
-        (b, bt), (a, at) = terms.pop(), terms.pop()
+        live.append(keep)
+        steps.append((i, j, f"{at},{bt}->{keep}"))
+        peak = max(peak, math.prod(sizes[c] for c in keep))
+    while len(live) > 1:  # disconnected pieces
+        bt, at = live.pop(), live.pop()
         keep = "".join(dict.fromkeys(at + bt))
-        terms.append((np.einsum(f"{at},{bt}->{keep}", a, b), keep))
-    a, t = terms[0]
-    if t != out:
-        a = np.einsum(f"{t}->{out}", a)
-    return a, output
+        steps.append((len(live), len(live) + 1, f"{at},{bt}->{keep}"))
+        live.append(keep)
+        peak = max(peak, math.prod(sizes[c] for c in keep))
+    final = None if live[0] == out else f"{live[0]}->{out}"
+    if len(_LEAN_PLANS) > 8192:
+        _LEAN_PLANS.clear()
+    _LEAN_PLANS[key] = (tuple(steps), final, peak)
+    return terms, tuple(steps), final, peak
+
+
+def _einsum_path(arrays, steps, final):
+    """Run a lean plan: one ``einsum`` per pair, each result rescaled to max 1.
+
+    For the many small contractions of a sweep (at most ``_LEAN_MAX`` entries
+    anywhere): no row compression, a fraction of the general executor's
+    per-step cost. The scale is dropped: the profile needs factors up to a
+    constant only.
+    """
+    live = list(arrays)
+    for n, (i, j, eq) in enumerate(steps, 1):
+        b, a = live.pop(j), live.pop(i)
+        r = np.einsum(eq, a, b)
+        # entries grow by at most the contracted dimension (<= _LEAN_MAX) per step
+        # from inputs scaled to max 1: rescaling every 4th step and at the end
+        # keeps them within 2^±64 of 1
+        if (n % 4 == 0 or n == len(steps)) and r.size:
+            m = float(np.abs(r).max())
+            if m > 0 and math.isfinite(m):
+                r = r / m
+        live.append(r)
+    a = live[0]
+    return a if final is None else np.einsum(final, a)
+
+
+def _lean_contract(arrays, inputs, output, size, budget, itemsize):
+    """``(array, output)`` by the lean einsum route, or ``None`` when it does not apply."""
+    if not (_LEAN and all(isinstance(x, np.ndarray) for x in arrays)):
+        return None
+    plan = _lean_plan(inputs, output, size)
+    if plan is None:
+        return None
+    _, steps, final, peak = plan
+    if peak > _LEAN_MAX or peak * itemsize > budget:
+        return None
+    return _einsum_path([_unit_max(a) for a in arrays], steps, final), tuple(output)
+
+
+_UNIT: dict = {}
+
+
+def _unit_max(a):
+    """``a`` scaled to max abs 1 (remembered per array object: network tensors recur)."""
+    hit = _UNIT.get(id(a))
+    if hit is not None and hit[0] is a:
+        return hit[1]
+    m = float(np.abs(a).max()) if a.size else 0.0
+    b = a / m if m > 0 and math.isfinite(m) and m != 1.0 else a
+    if len(_UNIT) > 65536:
+        _UNIT.clear()
+    _UNIT[id(a)] = (a, b)
+    return b
 
 
 def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
@@ -406,19 +494,17 @@ def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
     size = {i: size[i] for t in inputs for i in t}
     d_y = math.prod(size[i] for i in y_rows)
     output = x_rows + y_rows
-    tree = contraction_tree(
-        [tuple(i for i in t if i not in set(x_rows)) for t in inputs],
-        y_rows,
-        size,
-        optimize=optimize,
-    )
-    path = _path(tree)
-    bound = tree.max_size() * math.prod(size[i] for i in x_rows)
-    a = None
-    small = bound <= 2**16 and bound * itemsize <= budget
-    if _LEAN and small and all(isinstance(x, np.ndarray) for x in arrays):
-        a, ix = _einsum_path(arrays, inputs, output, path)
-    if a is None:
+    lean = _lean_contract(arrays, inputs, output, size, budget, itemsize)
+    if lean is not None:
+        a, ix = lean
+    else:
+        tree = contraction_tree(
+            [tuple(i for i in t if i not in set(x_rows)) for t in inputs],
+            y_rows,
+            size,
+            optimize=optimize,
+        )
+        path = _path(tree)
         peak = _peak(tree, inputs, output, path, size, x_rows)
         if peak * itemsize > budget:
             raise BudgetError(f"{_fmt_bytes(peak * itemsize)} for the middle matrix")
@@ -443,10 +529,10 @@ def _cut_entropy(mat, alpha) -> float:
         raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
     p = p[p > 0] / tot
     if alpha == 1:
-        return float(-np.sum(p * np.log2(p)))
+        return float(-np.sum(p * np.log2(p))) + 0.0
     if math.isinf(alpha):
-        return float(-math.log2(p.max()))
-    return float(math.log2(np.sum(p**alpha)) / (1 - alpha))
+        return float(-math.log2(p.max())) + 0.0
+    return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
 
 
 def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> np.ndarray:
@@ -484,8 +570,6 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
     >>> tx.entanglement_profile(ghz).round(12).tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
-    from .schmidt import entropy
-
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not alpha >= 0:
         raise ValueError(f"alpha must be a real number >= 0, got alpha={alpha!r}")
     tn = check_network(tn)
@@ -497,6 +581,16 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
     budget = get_memory_budget()
     itemsize = np.dtype(st.dtype).itemsize
     ks = list(range(1, N))
+    try:
+        return _profile(tn, st, seq, kx, ky, like, budget, itemsize, ks, alpha, optimize)
+    finally:
+        _UNIT.clear()  # scaled copies of this network's arrays
+
+
+def _profile(tn, st, seq, kx, ky, like, budget, itemsize, ks, alpha, optimize):
+    from .schmidt import entropy
+
+    N = len(seq)
     left, lsize = _sweep(st, kx, ks, like, optimize, budget, itemsize)
     right, rsize = _sweep(st, ky, ks[::-1], like, optimize, budget, itemsize)
     sizes = {**lsize, **rsize}

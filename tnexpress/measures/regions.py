@@ -138,12 +138,12 @@ def _entropy_bits(rho, alpha) -> float:
     p = p[p > 0]
     p = p / p.sum()
     if alpha == 1:
-        return float(-np.sum(p * np.log2(p)))
+        return float(-np.sum(p * np.log2(p))) + 0.0
     if alpha == 0:
         return math.log2(p.size)
     if math.isinf(alpha):
-        return float(-math.log2(p.max()))
-    return float(math.log2(np.sum(p**alpha)) / (1 - alpha))
+        return float(-math.log2(p.max())) + 0.0
+    return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
 
 
 def _partial_traces(rho, da, db):

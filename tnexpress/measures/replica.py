@@ -205,13 +205,19 @@ def contract_scalar_log2(
     tree = contraction_tree(inputs, (), size, optimize=optimize)
     sliced = []
     if tree.max_size() > target:
+        unsliced = tree.max_size()
         tree = tree.copy()
         tree.slice_(target_size=target, allow_outer=False, seed=0)
         if tree.max_size() > target or tree.nslices > MAX_SLICES:
+            flops = float(tree.total_flops())
             raise BudgetError(
-                f"{what} needs {_fmt_bytes(tree.max_size() * itemsize)} for its largest "
-                f"intermediate after {tree.nslices} slices, over the memory budget of "
-                f"{_fmt_bytes(budget)}; raise max_memory, or use a smaller replica order n"
+                f"{what} has a largest intermediate of {_fmt_bytes(unsliced * itemsize)} "
+                f"(2^{math.log2(unsliced):.1f} entries) on its best path; fitting it into the "
+                f"memory budget of {_fmt_bytes(budget)} takes {tree.nslices:.3g} slices "
+                f"(at most {MAX_SLICES} are run) and ~10^{math.log10(max(flops, 1)):.1f} "
+                f"flops; raise max_memory to at least {_fmt_bytes(unsliced * itemsize)} "
+                "on a machine that has it, pass a size-aware optimize=, or use a smaller "
+                "replica order n or a smaller network"
             )
         sym = _symbols_to_labels(inputs)
         sliced = [(sym[s], info.size) for s, info in tree.sliced_inds.items()]
@@ -330,6 +336,8 @@ def replica_entropy(tn, A, n=2, *, optimize=None, max_memory=None, executor=None
     True
     """
     n = check_replica_order(n, "alpha")
-    return log2_trace_power(
-        tn, A, n, optimize=optimize, max_memory=max_memory, executor=executor
-    ) / (1 - n)
+    return (
+        log2_trace_power(tn, A, n, optimize=optimize, max_memory=max_memory, executor=executor)
+        / (1 - n)
+        + 0.0
+    )

@@ -157,10 +157,10 @@ class SchmidtSpectrum:
         p = self.values.astype(np.float64) ** 2
         p = p[p > 0]
         if alpha == 1:
-            return float(-np.sum(p * np.log2(p)))
+            return float(-np.sum(p * np.log2(p))) + 0.0  # never -0.0
         if math.isinf(alpha):
-            return float(-math.log2(p.max()))
-        return float(math.log2(np.sum(p**alpha)) / (1 - alpha))
+            return float(-math.log2(p.max())) + 0.0
+        return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
 
     @property
     def log2_norm(self) -> float:
@@ -263,10 +263,7 @@ def _side_plan_info(st: Structure, nodes, cut, optimize, *, tree_only: bool = Fa
     ``tree_only``: ``None`` instead of a searched path when the side is not a tree.
     """
     cacheable = isinstance(optimize, str | None)
-    # networks that carry gradients take the tree path too: their QR compressions are
-    # differentiated through a detached Q (FloatArith._compress_ar), which is exact also
-    # where an intermediate is rank deficient (differentiating the QR itself was not)
-    key = (tuple(cut), frozenset(nodes), optimize, _any_grad(st))
+    key = (tuple(cut), frozenset(nodes), optimize)
     hit = _PLANS.get(st, key) if cacheable else None
     if hit is not None:
         return hit if hit[2] or not tree_only else None
