@@ -24,8 +24,12 @@ labels ``O`` (``d_O < d_R``), write ``T = Q S`` with ``Q`` (``d_R x d_O``)
 isometric; since ``Q`` acts on labels nothing else touches, the final matrix
 ``X = (Q \otimes I) X'`` and ``X, X'`` have the same singular values and the
 same ``R`` factor. So ``T`` is replaced by ``S`` (stored transposed, labels
-``(*O, new_row)``) under a fresh row label: no intermediate grows beyond
-``d_O^2`` on row labels and no condition number is squared.
+``(*O, new_row)``) under a fresh row label: no condition number is squared.
+Any intermediate may be compressed or not (the result's singular values are the
+same); a chain step (an intermediate absorbing an input term) waits while
+``d_R <= QR_SLACK * d_O`` and the intermediate is small, so a chain of bond 4
+pays one QR per few steps instead of one tiny QR call per step; joins of two
+intermediates and the last step compress at once.
 
 Rescaling. Each intermediate enters the final result linearly exactly once,
 so dividing any intermediate by ``m`` and adding ``log2 m`` to a global

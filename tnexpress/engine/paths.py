@@ -164,7 +164,8 @@ def compressed_cost(inputs, output, path, size, rows=()) -> tuple:
     rule per pairwise step, and an intermediate whose row labels outweigh the
     rest (``d_r > d_o``, or ``d_r == d_o`` with several row labels) becomes
     ``min(d_r, d_o)`` rows, for ``2 d_r d_o^2 - 2 d_o^3 / 3`` QR flops when
-    ``d_r > d_o``. Contraction flops are the product of the dimensions of all
+    ``d_r > d_o`` (the executor may defer a small chain step's QR, ``executor.QR_SLACK``;
+    the model compresses at once). Contraction flops are the product of the dimensions of all
     labels of the pair (cotengra's convention).
 
     Parameters
