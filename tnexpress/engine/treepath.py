@@ -65,8 +65,11 @@ def tree_path(inputs, output=(), *, ignore=()):
                 h.append(t)
     for x in ignore:
         holders.pop(x, None)
-    out_set = set(output)
-    root = next((t for t, term in enumerate(inputs) if any(x in out_set for x in term)), 0)
+    # the first term holding an output label (holder lists are in term order)
+    root = min((holders[x][0] for x in output if x in holders), default=None)
+    if root is None:  # output labels on no term, or only ignored ones
+        out_set = set(output)
+        root = next((t for t, term in enumerate(inputs) if any(x in out_set for x in term)), 0)
     # iterative DFS over tensors; a label node is entered from one holder
     seen = bytearray(n)
     order: list = []  # tensors in DFS preorder
