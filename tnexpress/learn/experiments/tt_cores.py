@@ -19,7 +19,12 @@ from ._common import claim_better, mean_acc, n_seeds, register, train_record
 
 CONFIG = {
     "smoke": {"rank": {"distinct": 3, "equal": 3}, "epochs": 2, "n_train": 100, "n_test": 50},
-    "quick": {"rank": {"distinct": 16, "equal": 16}, "epochs": 12, "n_train": None, "n_test": None},
+    "quick": {
+        "rank": {"distinct": 16, "equal": 16},
+        "epochs": 12,
+        "n_train": None,
+        "n_test": None,
+    },
     "full": {"rank": {"distinct": 16, "equal": 16}, "epochs": 30, "n_train": None, "n_test": None},
 }
 SEEDS = {"smoke": 1, "quick": 1, "full": 3}
@@ -48,7 +53,13 @@ def tt_cores(*, mode: str, seeds=None, progress: bool = False) -> dict:
     for seed in seeds:
         for name, equal in (("distinct", False), ("equal", True)):
             model = TTNet(
-                16, cfg["rank"][name], 10, equal_cores=equal, seed=seed, input_shape=(8, 8), **MODEL
+                16,
+                cfg["rank"][name],
+                10,
+                equal_cores=equal,
+                seed=seed,
+                input_shape=(8, 8),
+                **MODEL,
             )
             fit_kw = {"epochs": cfg["epochs"], **FIT}
             results.append(
