@@ -1,9 +1,10 @@
 """Cells of the three learning notebooks: experiment_tt_cores, _channel_order, _pooling_geometry.
 
-Each notebook shows the JSON of ``tnexpress experiment NAME --quick --out notebooks/results``
-(committed next to the notebooks), plots it and checks it. With ``TNEXPRESS_SMOKE=1`` (set by
-``tests/test_notebooks.py``), or where that file is absent, it runs the experiment at smoke
-size instead, in seconds.
+Each notebook shows the full-mode JSON of ``tnexpress experiment NAME --out notebooks/results``
+(committed next to the notebooks), plots it, checks it, and lists the claims of the quick-mode
+run ``tnexpress experiment NAME --quick --out notebooks/results/quick`` next to them. With
+``TNEXPRESS_SMOKE=1`` (set by ``tests/test_notebooks.py``), or where that file is absent, it
+runs the experiment at smoke size instead, in seconds.
 """
 
 LOAD = """\
@@ -18,14 +19,21 @@ from tnexpress.learn.cli import markdown
 from tnexpress.learn.experiments import run_experiment
 
 NAME = {name!r}
-# written by: tnexpress experiment NAME --quick --out notebooks/results
+# written by: tnexpress experiment NAME --out notebooks/results          (full mode)
+#             tnexpress experiment NAME --quick --out notebooks/results/quick
 RESULTS = Path("results") / f"{{NAME}}.json"
+QUICK = Path("results") / "quick" / f"{{NAME}}.json"
 SMOKE = os.environ.get("TNEXPRESS_SMOKE") == "1" or not RESULTS.exists()
 out = run_experiment(NAME, mode="smoke") if SMOKE else json.loads(RESULTS.read_text())
 FIG = Path("figures")
 FIG.mkdir(exist_ok=True)
 print(f"{{out['mode']}} mode, seeds {{out['seeds']}}, {{out['seconds']}} s")
 print(markdown(out))
+if not SMOKE and QUICK.exists():
+    quick = json.loads(QUICK.read_text())
+    print(f"quick mode ({{quick['seeds']}}, {{quick['seconds']}} s):")
+    for c in quick["claims"]:
+        print(f"  {{'HOLDS' if c['holds'] else 'FAILS':6}} [{{c['variant']}}] {{c['claim']}}: {{c['values']}}")
 """
 
 PLOT = """\

@@ -20,7 +20,7 @@ from .channel_order import block
 CONFIG = {
     "smoke": {"size": 8, "n_train": 60, "n_test": 30, "ranks": 2, "epochs": 1},
     "quick": {"size": 16, "n_train": 1500, "n_test": 500, "ranks": 4, "epochs": 12},
-    "full": {"size": 16, "n_train": 3000, "n_test": 1000, "ranks": 4, "epochs": 16},
+    "full": {"size": 16, "n_train": 4000, "n_test": 1000, "ranks": 4, "epochs": 20},
 }
 SEEDS = {"smoke": 1, "quick": 2, "full": 3}
 TASKS = ("closedness", "symmetry")
