@@ -33,7 +33,8 @@ if not SMOKE and QUICK.exists():
     quick = json.loads(QUICK.read_text())
     print(f"quick mode ({{quick['seeds']}}, {{quick['seconds']}} s):")
     for c in quick["claims"]:
-        print(f"  {{'HOLDS' if c['holds'] else 'FAILS':6}} [{{c['variant']}}] {{c['claim']}}: {{c['values']}}")
+        verdict = "HOLDS" if c["holds"] else "FAILS"
+        print(f"  {{verdict:6}} [{{c['variant']}}] {{c['claim']}}: {{c['values']}}")
 """
 
 PLOT = """\
