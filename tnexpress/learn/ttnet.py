@@ -24,6 +24,12 @@ Examples
 ...     v &= qtn.Tensor(F[0, i], inds=(f"k{i}",))
 >>> bool(np.isclose(v.contract(output_inds=()), model.scores(X)[0, 1].item()))
 True
+
+Read a 4x4 image as four 2x2 patches (``M = 2**4`` Kronecker features per position):
+
+>>> pm = TTNet(4, rank=2, n_classes=3, input_shape=(4, 4), patch=(2, 2), seed=0)
+>>> pm.features(np.zeros((1, 4, 4))).shape, sorted(pm.to_tn(0).outer_inds())
+(torch.Size([1, 4, 16]), ['k0', 'k1', 'k2', 'k3'])
 """
 
 from __future__ import annotations
