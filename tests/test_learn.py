@@ -36,6 +36,12 @@ MODELS = {
     "convac-tree": lambda: learn.ConvAC(
         9, 2, 2, pooling=((0, 4, 8), (1, 3, 5), (2, 6, 7)), seed=0
     ),
+    "convac-patch": lambda: learn.ConvAC(
+        (4, 4), (3, 2), 3, shared=True, feature="patch", init="balanced", noise=1.0, seed=1
+    ),
+    "tt-patch": lambda: learn.TTNet(
+        4, 2, 3, equal_cores=True, input_shape=(4, 4), patch=(2, 2), seed=1
+    ),
 }
 
 
@@ -98,7 +104,9 @@ def test_to_tn_dense_matches_scores_on_grid():
     np.testing.assert_allclose(model.scores(X)[:, 1].detach().numpy(), ref, rtol=1e-10)
 
 
-@pytest.mark.parametrize("name", ["tt-distinct", "tt-equal", "convac-2d-mirror"])
+@pytest.mark.parametrize(
+    "name", ["tt-distinct", "tt-equal", "tt-patch", "convac-2d-mirror", "convac-patch"]
+)
 def test_score_gradients_match_finite_differences(name):
     model = MODELS[name]()
     X = torch.tensor(np.random.default_rng(0).uniform(size=(2, *model.input_shape)))
@@ -221,6 +229,58 @@ def test_convnet_init_alive_and_learns_digits():
         net, dg.X_train, dg.y_train, epochs=6, lr=3e-3, batch_size=32, seed=0, progress=False
     )
     assert learn.accuracy(net, dg.X_test, dg.y_test) > 0.5
+
+
+def test_patch_features_are_the_pixel_network():
+    # TTNet with 2x2 patches: each position's feature is the Kronecker product of its
+    # pixels' features, so the score equals that of the pixel-level chain whose cores of one
+    # patch are contracted together; checked against an explicit product per sample
+    model = MODELS["tt-patch"]()
+    X = np.random.default_rng(1).uniform(size=(2, 4, 4))
+    F = model.features(X).detach().numpy()
+    f = learn.feature_map("trig", 2)
+    px = f(torch.tensor(X)).numpy()  # (2, 4, 4, 2)
+    for b in range(2):
+        for i, (py, pxx) in enumerate([(0, 0), (0, 2), (2, 0), (2, 2)]):
+            a, c = px[b, py, pxx], px[b, py, pxx + 1]
+            d, e = px[b, py + 1, pxx], px[b, py + 1, pxx + 1]
+            ref = np.einsum("i,j,k,l->ijkl", a, c, d, e).ravel()
+            np.testing.assert_allclose(F[b, i], ref, rtol=1e-12)
+    # ConvAC patch features: the constant and the zero-padded 3x3 neighbourhood
+    ac = MODELS["convac-patch"]()
+    G = ac.features(X).detach().numpy()
+    pad = np.pad(X, ((0, 0), (1, 1), (1, 1)))
+    for y in range(4):
+        for x in range(4):
+            ref = np.concatenate([[1.0], pad[0, y : y + 3, x : x + 3].ravel()])
+            np.testing.assert_allclose(G[0, y * 4 + x], ref)
+    with pytest.raises(ValueError, match="n_inputs"):
+        learn.TTNet(5, 2, 3, input_shape=(4, 4), patch=(2, 2))
+    with pytest.raises(ValueError, match="2D shape"):
+        learn.ConvAC(8, 2, 2, feature="patch")
+    with pytest.raises(ValueError, match="init"):
+        learn.ConvAC(8, 2, 2, init="zeros")
+
+
+def test_channel_order_convac_learns():
+    # regression: the channel-order ConvAC (shared 1x1 convs, product pooling) stayed at
+    # chance. Shared per-pixel convs make each level symmetric in its window's children and
+    # the uniform start let one channel dominate; with the experiment's model (3x3 patch
+    # features, balanced start, per-level learning rates) it learns the 8x8 digits
+    from tnexpress.learn.experiments.channel_order import AC_FIT, AC_MODEL
+
+    ac = learn.ConvAC((8, 8), learn.channel_schedule("wide-tip", 8, 3), 10, seed=0, **AC_MODEL)
+    # balanced start: a blank image is the neutral element, every level's vector is all ones
+    with torch.no_grad():
+        for x, logs in ac._levels(ac.features(np.zeros((1, 8, 8)))):
+            np.testing.assert_allclose(x.numpy(), 1.0, rtol=1e-12)
+            assert abs(float(logs[0])) < 1e-12
+    dg = learn.datasets.load("digits")
+    learn.fit(ac, dg.X_train, dg.y_train, epochs=4, seed=0, progress=False, **AC_FIT)
+    assert learn.accuracy(ac, dg.X_test, dg.y_test) > 0.4  # chance: 0.1
+    # the shared convs got their own learning rates (lr / sqrt(nodes of the level))
+    groups = ac.param_groups(1.0)
+    assert [g["lr"] for g in groups] == pytest.approx([1 / 4, 1 / 2, 1.0, 1.0])
 
 
 def test_import_without_torch():

@@ -1,9 +1,10 @@
 """Cells of the three learning notebooks: experiment_tt_cores, _channel_order, _pooling_geometry.
 
-Each notebook shows the JSON of ``tnexpress experiment NAME --quick --out notebooks/results``
-(committed next to the notebooks), plots it and checks it. With ``TNEXPRESS_SMOKE=1`` (set by
-``tests/test_notebooks.py``), or where that file is absent, it runs the experiment at smoke
-size instead, in seconds.
+Each notebook shows the full-mode JSON of ``tnexpress experiment NAME --out notebooks/results``
+(committed next to the notebooks), plots it, checks it, and lists the claims of the quick-mode
+run ``tnexpress experiment NAME --quick --out notebooks/results/quick`` next to them. With
+``TNEXPRESS_SMOKE=1`` (set by ``tests/test_notebooks.py``), or where that file is absent, it
+runs the experiment at smoke size instead, in seconds.
 """
 
 LOAD = """\
@@ -18,14 +19,22 @@ from tnexpress.learn.cli import markdown
 from tnexpress.learn.experiments import run_experiment
 
 NAME = {name!r}
-# written by: tnexpress experiment NAME --quick --out notebooks/results
+# written by: tnexpress experiment NAME --out notebooks/results          (full mode)
+#             tnexpress experiment NAME --quick --out notebooks/results/quick
 RESULTS = Path("results") / f"{{NAME}}.json"
+QUICK = Path("results") / "quick" / f"{{NAME}}.json"
 SMOKE = os.environ.get("TNEXPRESS_SMOKE") == "1" or not RESULTS.exists()
 out = run_experiment(NAME, mode="smoke") if SMOKE else json.loads(RESULTS.read_text())
 FIG = Path("figures")
 FIG.mkdir(exist_ok=True)
 print(f"{{out['mode']}} mode, seeds {{out['seeds']}}, {{out['seconds']}} s")
 print(markdown(out))
+if not SMOKE and QUICK.exists():
+    quick = json.loads(QUICK.read_text())
+    print(f"quick mode ({{quick['seeds']}}, {{quick['seconds']}} s):")
+    for c in quick["claims"]:
+        verdict = "HOLDS" if c["holds"] else "FAILS"
+        print(f"  {{verdict:6}} [{{c['variant']}}] {{c['claim']}}: {{c['values']}}")
 """
 
 PLOT = """\
@@ -101,23 +110,28 @@ NOTEBOOKS["experiment_tt_cores"] = cells(
 
 **Claim.** A tensor-train (recurrent) network with equal inner cores, a real RNN, is still
 expressive enough for real data; the seeds' MNIST table (20 epochs): distinct cores 95.3%
-test accuracy, equal cores 90.7%. Here: `learn.TTNet(64, rank, 10, equal_cores=...)` on the
-8x8 digits of scikit-learn (pixels in row-major order, `trig` features, `M = 2`), trained by
-`learn.fit` (Adam, cosine learning rate). The entanglement of the trained class networks
-`model.to_tn(y)` is measured exactly by `tx.entropy` across cuts of one or two bonds.
+test accuracy, equal cores 90.7%. Here, following Khrulkov et al.'s training scheme (which the
+seed reuses), the image is read as patches: `learn.TTNet(16, 16, 10, equal_cores=...,
+input_shape=(8, 8), patch=(2, 2))` on the 8x8 digits of scikit-learn, 16 patches of 2x2 pixels
+in row-major order, each patch's feature the Kronecker product of its pixels' `trig` features
+(`M = 16`), trained by `learn.fit` (Adam, lr 1e-2, cosine schedule, `logit_scale=8`). The
+entanglement of the trained class networks `model.to_tn(y)` is measured exactly by
+`tx.entropy` across cuts of one or two bonds.
 
-The outputs below are those of `tnexpress experiment tt-cores --quick --out notebooks/results`
-(committed as `notebooks/results/tt-cores.json`); CI re-executes this notebook at smoke size
-(`TNEXPRESS_SMOKE=1`).""",
+The outputs below are those of `tnexpress experiment tt-cores --out notebooks/results` (full
+mode, committed as `notebooks/results/tt-cores.json`); the quick-mode claims come from
+`notebooks/results/quick/`. CI re-executes this notebook at smoke size (`TNEXPRESS_SMOKE=1`).""",
     """\
-**Findings (quick mode, seed 0, 357 s on a shared 2-core machine).** Rank 16 both, 25
-epochs: distinct cores 0.958 test accuracy (train 0.999, 32,096 parameters), equal cores
-0.736 (train 0.766, 864 parameters). The direction of the seeds' table holds (distinct >
-equal) and distinct cores meet the 0.95 goal; equal cores do **not** reach the 0.90 goal in
-quick mode (other settings tried while tuning, rank 16-32 and M = 2-4, gave 0.53-0.81).
-The trained distinct-core chain is also more entangled across every cut measured. Full mode
-(`tnexpress experiment tt-cores`: ranks 24 / 32, 60 epochs, 3 seeds) was not run in this
-session.""",
+**Findings (full mode: rank 16, 30 epochs, seeds 0-2, 259 s wall / 94 s CPU on the shared
+2-core machine).** Distinct cores 0.987 / 0.973 / 0.976 test accuracy (mean 0.979, 60,160
+parameters), equal cores 0.967 / 0.960 / 0.956 (mean 0.961, 6,912 parameters): both full-mode
+goals (>= 0.95, >= 0.90) are met on every seed and distinct > equal holds on every seed, the
+direction of the seeds' table. Quick mode (12 epochs, seed 0, 42 s): 0.991 vs 0.949. The
+trained equal-core chains carry *more* entropy than the distinct-core ones across every cut
+measured (e.g. the two middle patch rows: 4.75-4.98 vs 2.95-3.70 bits). Pixel-level nets (64
+positions, `M = 2`) trained badly with equal cores: 0.736 after 25 epochs at lr 3e-3 (the
+previous quick run) and 0.34-0.54 after 10 epochs at lr 1e-2; reading 2x2 patches makes the
+recurrence 16 steps long instead of 64.""",
 )
 
 NOTEBOOKS["experiment_channel_order"] = cells(
@@ -128,30 +142,51 @@ NOTEBOOKS["experiment_channel_order"] = cells(
 **Claim** (Levine et al., *Deep Learning and Quantum Entanglement*, ICLR 2018). The channels
 of the early layers bound the entanglement of small, local partitions; those of the deep
 layers that of coarse ones. A network that is wide at its base (`[4r, 4r, 2r, r, r]`) should
-win when the digit is small (local task: an 8x8 digit on a 32x32 canvas) and one wide at its
-tip (the reverse, same parameter count) when the digit covers half the canvas (global task).
-Run with the seed's ReLU / max-pooling `learn.ConvNet` (`convnet`) and with a shared-weight
-`learn.ConvAC` of the same schedule (`convac`), whose trained networks are measured exactly.
+win when the digit is small (local task: an 8x8 digit at a random position on a 32x32 canvas)
+and one wide at its tip (the reverse, same parameter count) when the digit is upscaled to half
+the canvas (global task: 16x16 at a random position). Run with the seed's ReLU / max-pooling
+`learn.ConvNet` (`convnet`: 3x3 shared representation conv with 10 channels, then 1x1 conv ->
+ReLU -> 2x2 max pool per layer, `r = 16`, 8,014 parameters for both schedules) and with a
+shared-weight `learn.ConvAC` of the same schedule (`convac`: `r = 4`, 632 parameters for both;
+3x3 patch features, i.e. the seed's learned 3x3 representation conv folded into the first 1x1
+conv, and the balanced start of the `ConvAC` docstring), whose trained networks are measured
+exactly. The seed used 64x64 canvases and 6 layers; 32x32 and 5 layers keep full mode within
+the CPU budget.
 
-The outputs below are those of
-`tnexpress experiment channel-order --quick --out notebooks/results`; CI re-executes this
+The outputs below are those of `tnexpress experiment channel-order --out notebooks/results`
+(full mode); the quick-mode claims come from `notebooks/results/quick/`. CI re-executes this
 notebook at smoke size (`TNEXPRESS_SMOKE=1`).""",
     """\
-**Findings (quick mode, seeds 0 and 1, 782 s on a loaded shared 2-core machine; the same
-fits took 4-6 s each when the machine was idle).** The earlier quick run stayed at chance
-because of a training bug: PyTorch's default initialization left every unit of the narrow
-ReLU / max-pool stack dead on the mostly black canvas (pre-head activations exactly 0), and
-lr 1e-2 kills the ReLUs even from a good start. With He init, zero biases, lr 3e-3, `r = 8`
-(2334 parameters, both schedules) and 12 epochs the ConvNet learns (test 0.18-0.53, chance
-0.1), but **wide-tip wins both tasks**: local 0.457 vs wide-base 0.288 (both seeds), global
-0.302 vs 0.212 (both seeds). So "wide-tip > wide-base on global" holds and "wide-base >
-wide-tip on local" fails: at this size the narrow top of the wide-base net is the
-bottleneck for both tasks. The shared-weight ConvAC (`r = 2`, 144 / 192 parameters, trig
-features, `logit_scale = 4`) still does not learn the canvas tasks (0.088-0.130 test), so
-its two claims are not tested; its trained wide-tip networks carry more entropy across the
-central 2x2 block (seed 0: 3.02 / 2.74 bits vs 0.80 / 1.15 for wide-base), ~0 bits across
-left/right and quadrant. Full mode (`tnexpress experiment channel-order`: 64x64 canvases,
-6000 images, 15 epochs, 3 seeds) was not run in this session.""",
+**Findings (full mode: 2500 training images, 12 epochs ConvNet / 6 ConvAC, seeds 0-2, 1002 s
+wall / 507 s CPU on the shared 2-core machine).**
+
+*ConvNet.* Global: wide-tip wins on every seed, 0.762 / 0.735 / 0.694 vs wide-base 0.522 /
+0.525 / 0.438 (mean 0.730 vs 0.495): **the global claim holds**. Local: wide-tip also wins on
+every seed, 0.745 / 0.748 / 0.717 vs 0.670 / 0.722 / 0.641 (mean 0.737 vs 0.678): **the local
+claim fails** at this size; quick mode (2000 images, 10 epochs, seeds 0-1) gives the same signs
+(local 0.711 vs 0.637, global 0.618 vs 0.490). Wide-base trains more slowly (train accuracy
+0.68-0.83 vs 0.81-0.87), and the gap shrinks with training: a longer run (3000 images, 15
+epochs, seed 0, 372 s) gave local wide-base 0.792 vs wide-tip 0.780 and global wide-tip 0.804
+vs 0.604, i.e. both directions, but one seed only. With `r = 8` (2,334 parameters, the previous
+quick run) both schedules underfit (train 0.26-0.49) and wide-tip won both tasks.
+
+*ConvAC.* It still does not learn the canvas tasks: test accuracy 0.092-0.141 (chance 0.1),
+train accuracy no better, so its claim rows ("holds" on the means 0.116 vs 0.105 and 0.126 vs
+0.117) are noise and test nothing. Found and fixed on the way: a shared pixel-level ConvAC is
+symmetric in the children of every pooling window (0.10-0.20 on the plain 8x8 digits; with the
+3x3 patch features 0.61 after 4 epochs, `tests/test_learn.py::test_channel_order_convac_learns`);
+the uniform start let the background vector, raised to the 4th power at each pooling, make
+one channel dominate (root vectors of 200 canvas images within `1 - cos = 2e-5`; balanced
+start: 0.9); the cosine schedule overwrote per-group learning rates. What remains: the same
+model learns a digit at a *fixed* position of a 16x16 canvas (0.53 after 5 epochs) but stays at
+chance once the position is random, even on 3000 images for 15 epochs, on 16x16 and 32x32
+canvases, with per-location or shared convs, and in a positive log-space variant; product
+pooling over non-overlapping windows has no tolerance to a one-pixel shift, which max pooling
+has. The trained wide-base ConvACs carry more entropy across one 2x2 pooling window (1.26-2.46
+bits vs 0.00-0.40 for wide-tip, whose first layer has only 4 channels) and, on the global
+task, across left/right and quadrants (up to 0.56 bits vs 0.00); the central 2x2 block's cut
+(weight 10^4 for wide-base, 256 for wide-tip) is over the exact spectrum's memory budget and
+left out (`min_cut_bits`).""",
 )
 
 NOTEBOOKS["experiment_pooling_geometry"] = cells(
@@ -164,18 +199,25 @@ Geometry*, ICLR 2017). The pooling geometry decides which partitions a deep Conv
 entangle strongly: contiguous 2x2 pooling favours local structure (closedness: is a curve
 broken?), mirror pooling, which pools each pixel with its left-right mirror image first,
 favours the left/right partition (symmetry). Each geometry should win its own task.
-Models: `learn.ConvAC((16, 16), 4, 2, pooling=...)` on generated 16x16 binary images.
+Models: `learn.ConvAC((16, 16), 4, 2, pooling=...)` (per-location convs, `trig` features) on
+generated 16x16 binary images, trained by `learn.fit` (Adam, lr 1e-2, cosine schedule,
+`logit_scale=20`).
 
-The outputs below are those of
-`tnexpress experiment pooling-geometry --quick --out notebooks/results`; CI re-executes this
+The outputs below are those of `tnexpress experiment pooling-geometry --out notebooks/results`
+(full mode); the quick-mode claims come from `notebooks/results/quick/`. CI re-executes this
 notebook at smoke size (`TNEXPRESS_SMOKE=1`).""",
     """\
-**Findings (quick mode, seeds 0 and 1, 226 s).** Both claims hold on the mean over seeds,
-one of them only weakly. Symmetry: mirror 0.638 vs contiguous 0.535 (mirror wins on both
-seeds: 0.614 vs 0.570, 0.662 vs 0.500). Closedness: contiguous 0.603 vs mirror 0.587, but
-split by seed (seed 0: 0.666 vs 0.592; seed 1: 0.540 vs 0.582). Accuracies stay low (at
-most 0.67 after 12 epochs on 1500 images). Under mirror pooling the left/right cut is
-exponentially wide, so its exact entropy is left out (see `min_cut_bits`); under contiguous
-pooling it is the top bond. Full mode (`tnexpress experiment pooling-geometry`: 6000 images,
-ranks 8, 30 epochs, 3 seeds) was not run in this session.""",
+**Findings (full mode: 4000 training images, 20 epochs, seeds 0-2, 249 s wall / 144 s CPU).**
+Symmetry: mirror 0.673 vs contiguous 0.659 on the mean (**holds**), but by seed 0.696 vs 0.762,
+0.576 vs 0.554, 0.748 vs 0.660 (mirror loses seed 0). Closedness: mirror 0.764 vs contiguous
+0.689 (**fails**): by seed 0.928 vs 0.553, 0.733 vs 0.586, 0.630 vs 0.927. Quick mode (1500
+images, 12 epochs, seeds 0-1, 24 s): symmetry holds (0.688 vs 0.646), closedness fails
+(contiguous 0.722 vs mirror 0.737). The spread between seeds (0.55-0.93 for one model and
+task) is larger than the gap between the geometries: some fits stay near chance, so neither
+claim is robust here. The earlier setting, lr 3e-2, gave both claims on the mean but trained
+worse with more data (full mode at lr 3e-2: every model 0.50-0.59). One more confound: a
+missing arc of the star-shaped curve also breaks its rough left-right balance, which mirror
+pooling sees directly. Under mirror pooling the left/right cut is exponentially wide, so its
+exact entropy is left out (see `min_cut_bits`); under contiguous pooling it is the top bond
+(~0 bits for every trained model).""",
 )

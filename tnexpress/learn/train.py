@@ -136,7 +136,9 @@ def fit(
     if calibrate and hasattr(model, "calibrate"):
         idx = torch.randperm(Xt.shape[0], generator=g)[:512]
         model.calibrate(Xt[idx])
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    groups = model.param_groups(lr) if hasattr(model, "param_groups") else model.parameters()
+    opt = torch.optim.Adam(groups, lr=lr, weight_decay=weight_decay)
+    base_lrs = [group["lr"] for group in opt.param_groups]
     hist: dict = {"loss": [], "train_accuracy": [], "val_accuracy": []}
     t0 = time.perf_counter()
     bar = range(epochs)
@@ -148,8 +150,9 @@ def fit(
     for epoch in bar:
         if schedule == "cosine":
             frac = epoch / max(epochs - 1, 1)
-            for group in opt.param_groups:
-                group["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+            factor = 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac))
+            for group, base in zip(opt.param_groups, base_lrs):
+                group["lr"] = base * factor
         model.train()
         perm = torch.randperm(n, generator=g)
         tot, correct = 0.0, 0

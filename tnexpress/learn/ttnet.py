@@ -24,6 +24,12 @@ Examples
 ...     v &= qtn.Tensor(F[0, i], inds=(f"k{i}",))
 >>> bool(np.isclose(v.contract(output_inds=()), model.scores(X)[0, 1].item()))
 True
+
+Read a 4x4 image as four 2x2 patches (``M = 2**4`` Kronecker features per position):
+
+>>> pm = TTNet(4, rank=2, n_classes=3, input_shape=(4, 4), patch=(2, 2), seed=0)
+>>> pm.features(np.zeros((1, 4, 4))).shape, sorted(pm.to_tn(0).outer_inds())
+(torch.Size([1, 4, 16]), ['k0', 'k1', 'k2', 'k3'])
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import torch
 
 from ..nets._common import SITE_TAG, as_gen_vector
 from ._base import TNClassifier, make_generator, normalize_
-from .features import check_int, feature_map
+from .features import as_tensor, check_int, feature_map
 
 __all__ = ("TTNet",)
 
@@ -62,6 +68,13 @@ class TTNet(TNClassifier):
         Per-sample shape accepted besides ``(N,)``, e.g. ``(8, 8)``.
     noise : float
         Initial inner cores are ``identity (x) 1 + noise * Gaussian / sqrt(r)``.
+    patch : (int, int), optional
+        Read a 2D ``input_shape`` ``(H, W)`` as non-overlapping ``ph x pw`` patches in
+        row-major order (Khrulkov et al.'s patch scheme): position ``i`` is patch ``i`` and
+        its feature vector is the Kronecker product of its pixels' feature vectors, of size
+        ``M ** (ph * pw)`` (``self.M``). ``n_inputs`` must equal ``(H / ph) * (W / pw)``.
+        The network is the pixel-level TT with each patch's cores merged, so an equal-core
+        net is a recurrence over ``n_inputs`` steps instead of ``H * W``.
     """
 
     def __init__(
@@ -76,12 +89,13 @@ class TTNet(TNClassifier):
         seed=None,
         input_shape=None,
         noise: float = 0.5,
+        patch=None,
     ):
         super().__init__()
         self.n_inputs = N = check_int("n_inputs", n_inputs, minimum=2)
         self.rank = r = check_int("rank", rank)
         self.n_classes = Y = check_int("n_classes", n_classes, minimum=2)
-        self.M = M = check_int("M", M, minimum=1)
+        M = check_int("M", M, minimum=1)
         if not isinstance(equal_cores, bool):
             raise TypeError(f"equal_cores must be a bool, got {equal_cores!r}")
         self.equal_cores = equal_cores
@@ -90,8 +104,25 @@ class TTNet(TNClassifier):
         if input_shape is None:
             input_shape = (N,)
         input_shape = tuple(int(s) for s in input_shape)
-        if int(torch.tensor(input_shape).prod()) != N:
+        self.patch = None
+        if patch is not None:
+            if len(input_shape) != 2 or len(tuple(patch)) != 2:
+                raise ValueError(
+                    f"patch needs a 2D input_shape (H, W) and a pair (ph, pw), got "
+                    f"input_shape={input_shape}, patch={patch!r}"
+                )
+            ph, pw = (check_int(f"patch[{i}]", v) for i, v in enumerate(patch))
+            H, W = input_shape
+            if H % ph or W % pw or (H // ph) * (W // pw) != N:
+                raise ValueError(
+                    f"n_inputs={N} must equal the number of {ph}x{pw} patches of "
+                    f"input_shape {input_shape} (both sides divisible)"
+                )
+            self.patch = (ph, pw)
+            M = M ** (ph * pw)
+        elif int(torch.tensor(input_shape).prod()) != N:
             raise ValueError(f"input_shape {input_shape} does not hold n_inputs={N} positions")
+        self.M = M
         self.input_shape = input_shape
         g = make_generator(seed)
         dt = torch.float64
@@ -109,6 +140,26 @@ class TTNet(TNClassifier):
         self.last = torch.nn.Parameter(randn(r, M, Y) / r**0.5)
 
     # ------------------------------------------------------------------ forward
+    def features(self, X) -> torch.Tensor:
+        """Feature vectors of every position (patch): shape ``(batch, N, M)``."""
+        if self.patch is None:
+            return super().features(X)
+        t = as_tensor(X, name="X")
+        H, W = self.input_shape
+        if tuple(t.shape[1:]) not in ((H, W), (H * W,)):
+            raise ValueError(
+                f"X has per-sample shape {tuple(t.shape[1:])}; this model (patch={self.patch}) "
+                f"expects {(H, W)} or ({H * W},)"
+            )
+        ph, pw = self.patch
+        b = t.shape[0]
+        t = t.reshape(b, H // ph, ph, W // pw, pw).permute(0, 1, 3, 2, 4)
+        F = self.feature_fn(t.reshape(b, self.n_inputs, ph * pw))  # (b, N, ph*pw, m)
+        out = F[:, :, 0]
+        for j in range(1, ph * pw):
+            out = (out[..., :, None] * F[:, :, j, None, :]).reshape(b, self.n_inputs, -1)
+        return out
+
     def _transfer(self, F):
         """Transfer matrices ``A_i = sum_d f_d(x_i) G^(i)_d``: ``(batch, N-2, r, r)``."""
         inner = F[:, 1:-1]
@@ -195,4 +246,5 @@ class TTNet(TNClassifier):
         return (
             f"n_inputs={self.n_inputs}, rank={self.rank}, n_classes={self.n_classes}, "
             f"equal_cores={self.equal_cores}, M={self.M}, feature={self.feature!r}"
+            + (f", patch={self.patch}" if self.patch else "")
         )

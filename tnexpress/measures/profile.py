@@ -44,6 +44,7 @@ import autoray as ar
 import numpy as np
 from cotengrust import optimize_greedy
 
+from ..engine.arith import _geqrf
 from ..engine.budget import BudgetError, get_memory_budget
 from ..engine.budget import fmt_bytes as _fmt_bytes
 from ..engine.executor import identity_like, qr_r
@@ -177,6 +178,31 @@ def _tensordot_pair(arrays, inputs, keep):
     if m > 0 and math.isfinite(m):
         c = c / m
     return c, tuple(i for i in ai if i not in shared) + tuple(i for i in bi if i not in shared)
+
+
+_TRIU: dict = {}
+
+
+def _r_of(mat):
+    """``R`` of the reduced QR of a tall matrix: LAPACK ``geqrf`` for numpy, else ``qr_r``.
+
+    ``numpy.linalg.qr(mode="r")`` spends more time in its wrappers than in
+    LAPACK for the profile's many small factors.
+    """
+    if not isinstance(mat, np.ndarray) or mat.dtype.char not in "fdFD":
+        return qr_r(mat)
+    geqrf = _geqrf(mat.dtype.char)
+    if geqrf is None:  # pragma: no cover - scipy ships with quimb
+        return qr_r(mat)
+    w = mat.shape[1]
+    qr, _, _, info = geqrf(mat)
+    if info != 0:  # pragma: no cover
+        return qr_r(mat)
+    key = (w, mat.dtype.char)
+    mask = _TRIU.get(key)
+    if mask is None:
+        mask = _TRIU[key] = np.triu(np.ones((w, w), dtype=mat.dtype))
+    return qr[:w] * mask
 
 
 class _Sweep:
@@ -328,7 +354,7 @@ class _Sweep:
         perm = [ix.index(i) for i in (*r_ix, *boundary)]
         mat = ar.do("reshape", ar.do("transpose", a, perm), (d_r, W))
         if d_r > W:
-            mat = qr_r(mat)
+            mat = _r_of(mat)
         k = int(mat.shape[0])
         new = ("prof-row", next(_fresh))
         self.size[new] = k

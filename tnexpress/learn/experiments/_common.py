@@ -31,10 +31,13 @@ def entanglement(model, partitions: dict, *, labels=None, max_cut: int = MAX_CUT
 
     Returns ``(entropy, cut_bits)``: ``entropy[p]`` is the von Neumann entropy of partition
     ``p`` averaged over the class networks, measured exactly through the min cut when its
-    weight ``W <= max_cut`` (wider cuts are left out: the exact spectrum costs ``W^2``);
+    weight ``W <= max_cut`` and the exact spectrum fits the memory budget (wider cuts are left
+    out: a tensor train's cut of weight 256 is cheap, a 2D ConvAC's cut of weight 256 can
+    need 2^32 entries, and :class:`~tnexpress.engine.budget.BudgetError` says so first);
     ``cut_bits[p] = log2 W``, the upper bound on every Renyi entropy of ``p``.
     """
     from ... import entropy, min_cut
+    from ...engine.budget import BudgetError
 
     ys = range(model.n_classes) if labels is None else labels
     tns = [model.to_tn(y) for y in ys]
@@ -43,16 +46,22 @@ def entanglement(model, partitions: dict, *, labels=None, max_cut: int = MAX_CUT
         W = min_cut(tns[0], A).weight
         bits[name] = round(math.log2(W), 3)
         if W <= max_cut:
-            ent[name] = round(float(np.mean([entropy(tn, A, method="cut") for tn in tns])), 4)
+            try:
+                vals = [entropy(tn, A, method="cut") for tn in tns]
+            except BudgetError:
+                continue
+            ent[name] = round(float(np.mean(vals)), 4)
     return ent, bits
 
 
 def train_record(
-    variant, name, task, seed, model, data, fit_kw, partitions, progress, *, mode="quick"
-):
+    variant, name, task, seed, model, data, fit_kw, partitions, progress, *, mode="quick",
+    labels=None,
+):  # fmt: skip
     """Fit ``model`` on ``data`` and return the result record of the JSON.
 
-    Smoke mode measures the class-0 network only (seconds); the others average all classes.
+    Smoke mode measures the class-0 network only (seconds); the others average the class
+    networks ``labels`` (default: all classes).
     """
     from ..train import accuracy, fit
 
@@ -60,7 +69,7 @@ def train_record(
     hist = fit(model, data.X_train, data.y_train, seed=seed, progress=progress, **fit_kw)
     ent, bits = {}, {}
     if partitions and hasattr(model, "to_tn"):
-        ent, bits = entanglement(model, partitions, labels=[0] if mode == "smoke" else None)
+        ent, bits = entanglement(model, partitions, labels=[0] if mode == "smoke" else labels)
     return {
         "variant": variant,
         "model": name,
@@ -70,6 +79,7 @@ def train_record(
         "train_accuracy": round(accuracy(model, data.X_train, data.y_train), 4),
         "test_accuracy": round(accuracy(model, data.X_test, data.y_test), 4),
         "entanglement": ent,
+        "entanglement_labels": [0] if mode == "smoke" else list(labels or range(model.n_classes)),
         "min_cut_bits": bits,
         "fit_seconds": round(hist["seconds"], 1),
     }

@@ -21,16 +21,32 @@ from ..convnet import ConvNet, channel_schedule
 from ..datasets import load
 from ._common import claim_better, n_seeds, register, train_record
 
+
+def _cfg(canvas, n_train, n_test, r_net, r_ac, epochs, ac_epochs):
+    return dict(
+        canvas=canvas, n_train=n_train, n_test=n_test, r_net=r_net, r_ac=r_ac, epochs=epochs,
+        ac_epochs=ac_epochs,
+    )  # fmt: skip
+
+
 CONFIG = {
-    "smoke": {"canvas": 16, "n_train": 40, "n_test": 20, "r_net": 1, "r_ac": 2, "epochs": 1},
-    "quick": {"canvas": 32, "n_train": 1500, "n_test": 500, "r_net": 8, "r_ac": 2, "epochs": 12},
-    "full": {"canvas": 64, "n_train": 6000, "n_test": 1000, "r_net": 8, "r_ac": 2, "epochs": 15},
+    "smoke": _cfg(16, 40, 20, 1, 2, 1, 1),
+    "quick": _cfg(32, 2000, 500, 16, 4, 10, 6),
+    "full": _cfg(32, 2500, 1000, 16, 4, 12, 6),
 }
 SEEDS = {"smoke": 1, "quick": 2, "full": 3}
+# class networks whose entropies are averaged: one exact spectrum of a 32x32 ConvAC takes
+# 0.4-3 s, so all 10 classes x 3 partitions would cost up to 75 s per trained model
+ENT_LABELS = {"smoke": (0,), "quick": (0, 1), "full": (0, 1, 2)}
 # ConvNet: lr 1e-2 kills the ReLUs (measured: every unit dead after 1 epoch, test 0.088
-# at r=4 and r=8); 3e-3 trains. ConvAC: logit_scale 20 starts at loss 5.5 (saturated
-# softmax); 4 starts at 2.7.
+# at r=4 and r=8); 3e-3 trains. r = 8 (2334 parameters) on 1500 images underfits (train
+# 0.26-0.49) and its 8-channel tip is the bottleneck of wide-base on both tasks; r = 16
+# (8014 parameters) on 3000 images, 15 epochs, seed 0: local wide-base 0.792 vs wide-tip
+# 0.780, global wide-tip 0.804 vs wide-base 0.604.
 NET_FIT = {"lr": 3e-3, "batch_size": 32, "schedule": "cosine"}
+# ConvAC: 3x3 patch features (the seeds' representation layer) and the balanced start
+# (ConvAC docstring); logit_scale 20 starts at loss 5.5 (saturated softmax), 4 at 2.7.
+AC_MODEL = {"shared": True, "feature": "patch", "init": "balanced", "noise": 1.0}
 AC_FIT = {"lr": 1e-2, "batch_size": 32, "schedule": "cosine", "logit_scale": 4.0}
 TASKS = ("local", "global")
 MODELS = ("wide-base", "wide-tip")
@@ -73,13 +89,23 @@ def channel_order(*, mode: str, seeds=None, progress: bool = False) -> dict:
                     )
                 )
                 ac = ConvAC(
-                    (C, C), channel_schedule(name, cfg["r_ac"], L), 10, shared=True, seed=seed
+                    (C, C), channel_schedule(name, cfg["r_ac"], L), 10, seed=seed, **AC_MODEL
                 )
-                kw = {"epochs": cfg["epochs"], **AC_FIT}
+                kw = {"epochs": cfg["ac_epochs"], **AC_FIT}
                 results.append(
                     train_record(
-                        "convac", name, task, seed, ac, data, kw, parts, progress, mode=mode
-                    )
+                        "convac",
+                        name,
+                        task,
+                        seed,
+                        ac,
+                        data,
+                        kw,
+                        parts,
+                        progress,
+                        mode=mode,
+                        labels=ENT_LABELS[mode],
+                    )  # fmt: skip
                 )
     claims = [
         claim_better(results, v, task, better, worse)
