@@ -439,3 +439,20 @@ def test_geometric_measure_carries_gradient(kind):
             down = tx.geometric_measure(model.to_tn(1), seed=0)
             p[idx] += h
         assert (up - down) / (2 * h) == pytest.approx(float(g[idx]), abs=1e-5)
+
+
+def test_claims_at_chance_are_untested():
+    """Two models at chance never confirm a direction; learned ones are compared by means."""
+    from tnexpress.learn.experiments._common import claim_better
+
+    def rec(model, acc):
+        return {"variant": "convac", "model": model, "task": "t", "test_accuracy": acc}
+
+    noise = [rec("a", 0.12), rec("a", 0.11), rec("b", 0.10), rec("b", 0.09)]
+    c = claim_better(noise, "convac", "t", "a", "b", chance=0.1)
+    assert c["margin"] > 0 and not c["tested"] and not c["holds"]
+    learned = [rec("a", 0.7), rec("a", 0.8), rec("b", 0.6), rec("b", 0.65)]
+    c = claim_better(learned, "convac", "t", "a", "b", chance=0.1)
+    assert c["tested"] and c["holds"] and c["values"] == {"a": 0.75, "b": 0.625}
+    c = claim_better(learned, "convac", "t", "b", "a", chance=0.1)
+    assert c["tested"] and not c["holds"]

@@ -52,7 +52,8 @@ def markdown(out: dict) -> str:
     lines += ["", "| claim | variant | values | holds |", "|---|---|---|---|"]
     for c in out["claims"]:
         vals = ", ".join(f"{k} {v:.3f}" for k, v in c["values"].items())
-        lines.append(f"| {c['claim']} | {c['variant']} | {vals} | {c['holds']} |")
+        verdict = c["holds"] if c.get("tested", True) else "untested: a model at chance"
+        lines.append(f"| {c['claim']} | {c['variant']} | {vals} | {verdict} |")
     return "\n".join(lines) + "\n"
 
 

@@ -95,15 +95,27 @@ def mean_acc(results, variant, model, task) -> float:
     return float(np.mean(v)) if v else float("nan")
 
 
-def claim_better(results, variant, task, better, worse) -> dict:
-    """The claim "``better`` beats ``worse`` on ``task``" (mean test accuracy over seeds)."""
+#: a model "learned" when its mean test accuracy beats chance by this much
+LEARNED_MARGIN = 0.05
+
+
+def claim_better(results, variant, task, better, worse, *, chance: float) -> dict:
+    """The claim "``better`` beats ``worse`` on ``task``" (mean test accuracy over seeds).
+
+    ``chance`` is the task's chance accuracy. The claim is *tested* only when both models
+    learned (each mean at least ``chance + LEARNED_MARGIN``); an untested claim never
+    holds, so two models at chance cannot confirm a direction by noise.
+    """
     a, b = mean_acc(results, variant, better, task), mean_acc(results, variant, worse, task)
+    tested = bool(min(a, b) >= chance + LEARNED_MARGIN)
     return {
         "claim": f"{better} > {worse} on {task}",
         "variant": variant,
         "values": {better: round(a, 4), worse: round(b, 4)},
         "margin": round(a - b, 4),
-        "holds": bool(a > b),
+        "chance": chance,
+        "tested": tested,
+        "holds": bool(tested and a > b),
     }
 
 

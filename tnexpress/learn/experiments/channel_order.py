@@ -108,7 +108,7 @@ def channel_order(*, mode: str, seeds=None, progress: bool = False) -> dict:
                     )  # fmt: skip
                 )
     claims = [
-        claim_better(results, v, task, better, worse)
+        claim_better(results, v, task, better, worse, chance=0.1)
         for v in ("convnet", "convac")
         for task, better, worse in (("local", *MODELS), ("global", *MODELS[::-1]))
     ]

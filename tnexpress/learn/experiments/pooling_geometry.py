@@ -60,7 +60,7 @@ def pooling_geometry(*, mode: str, seeds=None, progress: bool = False) -> dict:
                     )
                 )
     claims = [
-        claim_better(results, "convac", "closedness", "contiguous", "mirror"),
-        claim_better(results, "convac", "symmetry", "mirror", "contiguous"),
+        claim_better(results, "convac", "closedness", "contiguous", "mirror", chance=0.5),
+        claim_better(results, "convac", "symmetry", "mirror", "contiguous", chance=0.5),
     ]
     return {"seeds": seeds, "results": results, "claims": claims}
