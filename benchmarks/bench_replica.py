@@ -301,7 +301,11 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args()
-    res = dict(machine=f"{platform.machine()} {os.cpu_count()} cores", quick=args.quick)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    res = dict(
+        machine=f"{platform.machine()} {os.cpu_count()} cores, load average {load:.1f} at start",
+        quick=args.quick,
+    )
     for sec, fn in (
         ("replica", bench_replica),
         ("profile", bench_profile),

@@ -16,6 +16,8 @@ from strategies import dense_reference, random_networks, sides, tolerance
 
 import tnexpress as tx
 
+pytestmark = pytest.mark.filterwarnings("ignore:open indices")
+
 
 def with_unit_bonds(tn, pairs):
     """A copy of ``tn`` with a dimension-1 bond between tensors ``i`` and ``j`` per pair."""
