@@ -1,6 +1,7 @@
 """Shared test helpers: random networks, brute-force references."""
 
 import itertools
+from fractions import Fraction
 
 import numpy as np
 import quimb.tensor as qtn
@@ -60,3 +61,20 @@ def dense_matrix(tn, a_inds, b_inds):
 def dense_schmidt(tn, a_inds, b_inds):
     s = np.linalg.svd(dense_matrix(tn, a_inds, b_inds), compute_uv=False)
     return s / np.linalg.norm(s)
+
+
+def rank_fraction(rows):
+    """Exact rank over Q by Gaussian elimination on Fractions (the independent reference)."""
+    m = [[Fraction(v) for v in row] for row in rows]
+    r = 0
+    for j in range(len(m[0]) if m else 0):
+        piv = next((i for i in range(r, len(m)) if m[i][j] != 0), None)
+        if piv is None:
+            continue
+        m[r], m[piv] = m[piv], m[r]
+        for i in range(r + 1, len(m)):
+            if m[i][j] != 0:
+                f = m[i][j] / m[r][j]
+                m[i] = [a - f * b for a, b in zip(m[i], m[r], strict=True)]
+        r += 1
+    return r

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from helpers import rank_fraction
 
 from tnexpress.measures.exact import (
     ExactRank,
@@ -35,24 +36,6 @@ P62 = 2371143724947690593  # random_prime(0): 62 bits, = 1 (mod 4)
 
 def _isprime_trial(n):
     return n >= 2 and all(n % q for q in range(2, math.isqrt(n) + 1))
-
-
-def _rank_fraction(rows):
-    """Exact rank over Q by Gaussian elimination on Fractions."""
-    m = [[Fraction(v) for v in row] for row in rows]
-    r = 0
-    ncols = len(m[0]) if m else 0
-    for j in range(ncols):
-        piv = next((i for i in range(r, len(m)) if m[i][j] != 0), None)
-        if piv is None:
-            continue
-        m[r], m[piv] = m[piv], m[r]
-        for i in range(r + 1, len(m)):
-            if m[i][j] != 0:
-                f = m[i][j] / m[r][j]
-                m[i] = [a - f * b for a, b in zip(m[i], m[r], strict=True)]
-        r += 1
-    return r
 
 
 def _rank_mod_p_ref(rows, p):
@@ -391,7 +374,7 @@ def test_rank_mod_p_against_fractions():
         np.diag([1, 2, 0, 4, 0, 6]),
     ]
     for m in cases:
-        want = _rank_fraction(m.tolist())
+        want = rank_fraction(m.tolist())
         for p in (P26, P31, P62):
             assert rank_mod_p(m, p) == want == _rank_mod_p_ref(m.tolist(), p)
 
@@ -400,13 +383,13 @@ def test_rank_mod_p_is_a_lower_bound():
     # [[1, 1], [1, 1 + p]] has rank 2 over Q and rank 1 over GF(p)
     p = 101
     m = np.array([[1, 1], [1, 1 + p]])
-    assert _rank_fraction(m.tolist()) == 2
+    assert rank_fraction(m.tolist()) == 2
     assert rank_mod_p(m, p) == 1
     # tiny primes: rank mod p never exceeds the rank over Q, and equals the reference
     rng = np.random.default_rng(8)
     for _ in range(30):
         m = _low_rank(rng, 8, 9, 5, -20, 20)
-        want = _rank_fraction(m.tolist())
+        want = rank_fraction(m.tolist())
         for p in (3, 5, 7):
             got = rank_mod_p(m, p)
             assert got == _rank_mod_p_ref(m.tolist(), p) <= want
@@ -480,7 +463,7 @@ def test_exact_cut_rank_matches_dense_exact_rank(rows, low):
     res = exact_cut_rank((xa, xi, xr), (ya, yi, yr), ("c1", "c2"), seed=0)
     dense = _dense(xa + ya, xi + yi, xr + yr)
     mat = dense.reshape(math.prod(sizes[ix] for ix in xr), -1)
-    want = _rank_fraction(np.rint(mat).astype(np.int64).tolist())  # integer weights: exact
+    want = rank_fraction(np.rint(mat).astype(np.int64).tolist())  # integer weights: exact
     assert np.array_equal(mat, np.rint(mat))
     assert isinstance(res, ExactRank)
     assert res.rank == want == np.linalg.matrix_rank(mat)
@@ -502,7 +485,7 @@ def test_exact_cut_rank_float_weights_and_bound_formula():
         (xa, xi, ("a1", "a2")), (ya, yi, ("b1", "b2")), ("c1", "c2"), n_primes=3, seed=1
     )
     dense = _dense(xa + ya, xi + yi, ("a1", "a2", "b1", "b2")).reshape(6, 12)
-    assert res.rank == _rank_fraction(
+    assert res.rank == rank_fraction(
         [[Fraction(v) for v in row] for row in _dense_fraction(xa, xi, ya, yi, sizes)]
     )
     assert res.rank == 6 and np.linalg.matrix_rank(dense) < 6  # floats lose it, exact does not
@@ -574,7 +557,7 @@ def test_exact_cut_rank_hilbert_like():
     # float64 Hilbert matrices H (rows a, cut c) and H (cut c, cols b): float rank ~ 20 of 40
     n = 40
     H = 1.0 / (np.arange(n)[:, None] + np.arange(n)[None, :] + 1.0)
-    want = _rank_fraction([[Fraction(v) for v in row] for row in H.tolist()])
+    want = rank_fraction([[Fraction(v) for v in row] for row in H.tolist()])
     assert want == n
     res = exact_cut_rank(([H], [("a", "c")], ("a",)), ([H], [("c", "b")], ("b",)), ("c",), seed=3)
     assert res.rank == n and res.failure_probability == 0.0
@@ -587,7 +570,7 @@ def test_exact_cut_rank_small_primes_never_exceed():
     sizes, (xa, xi), (ya, yi) = _two_sides(rng)
     xa = [a * 7 + 1 for a in xa]
     dense = _dense(xa + ya, xi + yi, ("a1", "a2", "b1", "b2")).reshape(6, 12)
-    want = _rank_fraction(np.rint(dense).astype(np.int64).tolist())
+    want = rank_fraction(np.rint(dense).astype(np.int64).tolist())
     seen = set()
     for seed in range(12):
         res = exact_cut_rank(
@@ -620,14 +603,14 @@ def test_exact_cut_rank_gram_both_sides_hyper_rows(n_primes):
         (xa, xi, ("a", "e")), (ya, yi, ("b", "f")), ("c",), n_primes=n_primes, seed=4
     )
     mat = _dense(xa + ya, xi + yi, ("a", "e", "b", "f")).reshape(6, 8)
-    want = _rank_fraction(np.rint(mat).astype(np.int64).tolist())
+    want = rank_fraction(np.rint(mat).astype(np.int64).tolist())
     assert res.rank == want == np.linalg.matrix_rank(mat)
     assert len(res.primes) == (1 if want == 3 else n_primes)  # 3 = W: stop at the first
     # Y[c, b, f] = u_c (B S)[b, f]: Y has rank 1 across the cut, so [[A]] has rank 1
     B = np.array([[1.0, 2.0], [0.0, 1.0], [-1.0, 3.0], [2.0, 2.0]])
     ya2 = [np.einsum("c,bg->cbg", [1.0, -1.0, 2.0], B), np.repeat(ya[1][:, :1, :], 3, axis=1)]
     mat2 = _dense(xa + ya2, xi + yi, ("a", "e", "b", "f")).reshape(6, 8)
-    want2 = _rank_fraction(np.rint(mat2).astype(np.int64).tolist())
+    want2 = rank_fraction(np.rint(mat2).astype(np.int64).tolist())
     res2 = exact_cut_rank((xa, xi, ("a", "e")), (ya2, yi, ("b", "f")), ("c",), seed=5)
     assert res2.rank == want2 == 1
 
@@ -676,7 +659,7 @@ def _rank_complex(mat):
     """Exact rank over Q(i) of a Gaussian-integer matrix: rank [[A, -B], [B, A]] / 2."""
     A, B = np.rint(mat.real).astype(np.int64), np.rint(mat.imag).astype(np.int64)
     assert np.array_equal(A + 1j * B, mat)
-    r = _rank_fraction(np.block([[A, -B], [B, A]]).tolist())
+    r = rank_fraction(np.block([[A, -B], [B, A]]).tolist())
     assert r % 2 == 0
     return r // 2
 

@@ -7,10 +7,10 @@ a known rank by construction.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 import pytest
+from helpers import rank_fraction
 
 from tnexpress.engine.arith import Eye, ModPArith
 from tnexpress.engine.executor import compile_path, execute
@@ -24,22 +24,6 @@ P62 = random_prime(5, 62)
 
 def _ref_rank(m, p):
     return int(_flint._py_nmod(np.asarray(m, dtype=np.int64) % p, p).rank())
-
-
-def _rank_fraction(rows):
-    m = [[Fraction(v) for v in row] for row in rows]
-    r = 0
-    for j in range(len(m[0]) if m else 0):
-        piv = next((i for i in range(r, len(m)) if m[i][j] != 0), None)
-        if piv is None:
-            continue
-        m[r], m[piv] = m[piv], m[r]
-        for i in range(r + 1, len(m)):
-            if m[i][j] != 0:
-                f = m[i][j] / m[r][j]
-                m[i] = [a - f * b for a, b in zip(m[i], m[r], strict=True)]
-        r += 1
-    return r
 
 
 def test_direct_flint_route_passes_its_self_test():
@@ -200,7 +184,7 @@ def test_exact_cut_rank_compressed_side_against_fractions():
     ya = [rng.integers(-3, 4, (4, 5)).astype(float)]
     res = exact_cut_rank((xa, xi, ("a1", "a2", "a3")), (ya, [("c", "b")], ("b",)), ("c",), seed=3)
     dense = np.einsum("ah,hbk,kdc,ce->abde", *xa, ya[0]).reshape(12, 5)
-    want = _rank_fraction(np.rint(dense).astype(np.int64).tolist())
+    want = rank_fraction(np.rint(dense).astype(np.int64).tolist())
     assert res.rank == want == np.linalg.matrix_rank(dense)
     assert math.isfinite(res.log2_minor_bound)
 

@@ -65,7 +65,7 @@ import autoray as ar
 import numpy as np
 
 from .._gc import no_gc
-from .arith import FloatArith, ModPArith, ShapeArith, _Restart, r_factor
+from .arith import FloatArith, ModPArith, ShapeArith, _geqrf, _Restart, r_factor
 
 __all__ = (
     "Step",
@@ -93,11 +93,29 @@ def identity_like(d: int, like) -> object:
     return ar.do("asarray", eye, like=backend)
 
 
+_TRIU: dict = {}
+
+
 def qr_r(x):
-    """The ``R`` factor of the reduced QR of matrix ``x`` (any autoray backend)."""
-    if isinstance(x, np.ndarray):
+    """The ``R`` factor of the reduced QR of matrix ``x`` (any autoray backend).
+
+    numpy: LAPACK ``geqrf`` called directly (``numpy.linalg.qr``'s wrappers cost
+    more than the factorization for the many small factors of a sweep); other
+    backends: :func:`~tnexpress.engine.arith.r_factor` (exact gradients at any rank).
+    """
+    if not isinstance(x, np.ndarray):
+        return r_factor(x)
+    geqrf = _geqrf(x.dtype.char) if x.dtype.char in "fdFD" else None
+    if geqrf is None or x.shape[0] < x.shape[1]:
         return np.linalg.qr(x, mode="r")
-    return r_factor(x)  # exact gradients at any rank
+    qr, _, _, info = geqrf(x)
+    if info != 0:  # pragma: no cover
+        return np.linalg.qr(x, mode="r")
+    w = x.shape[1]
+    mask = _TRIU.get((w, x.dtype.char))
+    if mask is None:
+        mask = _TRIU[(w, x.dtype.char)] = np.triu(np.ones((w, w), dtype=x.dtype))
+    return qr[:w] * mask
 
 
 # ----------------------------------------------------------------------------- plan

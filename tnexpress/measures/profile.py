@@ -44,7 +44,6 @@ import autoray as ar
 import numpy as np
 from cotengrust import optimize_greedy
 
-from ..engine.arith import _geqrf
 from ..engine.budget import BudgetError, get_memory_budget
 from ..engine.budget import fmt_bytes as _fmt_bytes
 from ..engine.executor import identity_like, qr_r
@@ -53,7 +52,7 @@ from ..engine.paths import contraction_tree
 from ..engine.plan import peak_entries
 from ..engine.sides import check_network, open_inds, resolve_side
 from ..engine.structure import build_structure
-from .schmidt import SchmidtSpectrum
+from .schmidt import SchmidtSpectrum, renyi_bits
 
 __all__ = ("entanglement_profile", "region_times")
 
@@ -178,31 +177,6 @@ def _tensordot_pair(arrays, inputs, keep):
     if m > 0 and math.isfinite(m):
         c = c / m
     return c, tuple(i for i in ai if i not in shared) + tuple(i for i in bi if i not in shared)
-
-
-_TRIU: dict = {}
-
-
-def _r_of(mat):
-    """``R`` of the reduced QR of a tall matrix: LAPACK ``geqrf`` for numpy, else ``qr_r``.
-
-    ``numpy.linalg.qr(mode="r")`` spends more time in its wrappers than in
-    LAPACK for the profile's many small factors.
-    """
-    if not isinstance(mat, np.ndarray) or mat.dtype.char not in "fdFD":
-        return qr_r(mat)
-    geqrf = _geqrf(mat.dtype.char)
-    if geqrf is None:  # pragma: no cover - scipy ships with quimb
-        return qr_r(mat)
-    w = mat.shape[1]
-    qr, _, _, info = geqrf(mat)
-    if info != 0:  # pragma: no cover
-        return qr_r(mat)
-    key = (w, mat.dtype.char)
-    mask = _TRIU.get(key)
-    if mask is None:
-        mask = _TRIU[key] = np.triu(np.ones((w, w), dtype=mat.dtype))
-    return qr[:w] * mask
 
 
 class _Sweep:
@@ -354,7 +328,7 @@ class _Sweep:
         perm = [ix.index(i) for i in (*r_ix, *boundary)]
         mat = ar.do("reshape", ar.do("transpose", a, perm), (d_r, W))
         if d_r > W:
-            mat = _r_of(mat)
+            mat = qr_r(mat)
         k = int(mat.shape[0])
         new = ("prof-row", next(_fresh))
         self.size[new] = k
@@ -553,12 +527,7 @@ def _cut_entropy(mat, alpha) -> float:
     tot = p.sum()
     if not tot > 0:
         raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
-    p = p[p > 0] / tot
-    if alpha == 1:
-        return float(-np.sum(p * np.log2(p))) + 0.0
-    if math.isinf(alpha):
-        return float(-math.log2(p.max())) + 0.0
-    return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
+    return renyi_bits(p[p > 0] / tot, alpha)
 
 
 def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> np.ndarray:

@@ -36,6 +36,7 @@ from ..engine.executor import run_path as contract_path
 from ..engine.paths import contraction_tree
 from ..engine.sides import check_network, open_inds, resolve_side
 from .replica import _conj, _itemsize, _terms
+from .schmidt import renyi_bits
 
 __all__ = ("reduced_density_matrix", "mutual_information", "logarithmic_negativity")
 
@@ -136,14 +137,9 @@ def reduced_density_matrix(tn, A, B=(), *, optimize=None, max_memory=None):
 def _entropy_bits(rho, alpha) -> float:
     p = np.linalg.eigvalsh(rho)
     p = p[p > 0]
-    p = p / p.sum()
-    if alpha == 1:
-        return float(-np.sum(p * np.log2(p))) + 0.0
     if alpha == 0:
         return math.log2(p.size)
-    if math.isinf(alpha):
-        return float(-math.log2(p.max())) + 0.0
-    return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
+    return renyi_bits(p / p.sum(), alpha)
 
 
 def _partial_traces(rho, da, db):

@@ -52,6 +52,22 @@ _METHODS = ("auto", "cut", "dense")
 REPLICA_W = 2**12
 
 
+def renyi_bits(p, alpha: float) -> float:
+    r"""Renyi-``alpha`` entropy in bits of positive probabilities ``p`` summing to 1.
+
+    :math:`S_\alpha = \log_2(\sum_k p_k^\alpha) / (1 - \alpha)`; Shannon at ``alpha = 1``,
+    :math:`-\log_2 \max_k p_k` at ``inf``; ``alpha > 0`` (the rank needs a threshold).
+
+    >>> renyi_bits(np.array([0.5, 0.5]), 1), renyi_bits(np.array([1.0]), 2)
+    (1.0, 0.0)
+    """
+    if alpha == 1:
+        return float(-np.sum(p * np.log2(p))) + 0.0
+    if math.isinf(alpha):
+        return float(-math.log2(p.max())) + 0.0
+    return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
+
+
 class SchmidtSpectrum:
     """Unnormalized Schmidt values as ``mantissa * 2**log2_scale``.
 
@@ -146,21 +162,17 @@ class SchmidtSpectrum:
         """
         if alpha == 0:
             return math.log2(self.rank())
+        s = self.values
         if not isinstance(self.mantissa, np.ndarray):
-            p = self.values**2
+            p = s**2
             p = p[p > 0]
             if alpha == 1:
                 return -ar.do("sum", p * ar.do("log2", p))
             if math.isinf(alpha):
                 return -ar.do("log2", ar.do("max", p))
             return ar.do("log2", ar.do("sum", p**alpha)) / (1 - alpha)
-        p = self.values.astype(np.float64) ** 2
-        p = p[p > 0]
-        if alpha == 1:
-            return float(-np.sum(p * np.log2(p))) + 0.0  # never -0.0
-        if math.isinf(alpha):
-            return float(-math.log2(p.max())) + 0.0
-        return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
+        p = s.astype(np.float64) ** 2
+        return renyi_bits(p[p > 0], alpha)
 
     @property
     def log2_norm(self) -> float:
