@@ -180,3 +180,19 @@ def test_torch_arrays():
         assert tx.logarithmic_negativity(pt, A, B) == pytest.approx(
             tx.logarithmic_negativity(psi, A, B), abs=1e-10
         )
+
+
+@pytest.mark.parametrize("alpha", [0, 0.25, 0.5, 1, 2])
+def test_mutual_information_of_pure_state_equals_cut_entropies(alpha):
+    """For a pure state I(A:B) = S(A) + S(B) - S(AB), each S a cut of the whole state.
+
+    The reduced matrices here are rank deficient (bond 2), so orders below 1 and the rank
+    see the eigenvalue noise unless it is thresholded.
+    """
+    psi = qtn.MPS_rand_state(10, 2, seed=3)
+    A, B = [1, 2, 3], [5, 6, 7]
+    ref = sum(
+        sign * tx.entropy(psi, side, alpha=alpha, method="dense")
+        for sign, side in ((1, A), (1, B), (-1, A + B))
+    )
+    assert tx.mutual_information(psi, A, B, alpha=alpha) == pytest.approx(ref, abs=1e-10)

@@ -518,9 +518,11 @@ def _middle(st, xs, mids, ys, size, optimize, budget, itemsize):
 
 def _cut_entropy(mat, alpha) -> float:
     """Entropy of the cut whose matrix is ``mat`` (same singular values as ``[[A]]``)."""
-    if alpha == 0:  # the rank needs the singular values themselves
+    if alpha < 1:
+        # the rank (alpha = 0) and orders below 1 weigh tiny p_k heavily (p^0.5 of a
+        # Gram eigenvalue's eps * s_max^2 noise is 1e-8): they need the singular values
         s = np.linalg.svd(mat, compute_uv=False)
-        return SchmidtSpectrum(s, 0.0, "profile", None, mat.shape).entropy(0)
+        return SchmidtSpectrum(s, 0.0, "profile", None, mat.shape).entropy(alpha)
     # p_k = s_k^2 from the smaller Gram matrix: absolute error eps * s_max^2 on p
     g = mat @ mat.conj().T if mat.shape[0] <= mat.shape[1] else mat.conj().T @ mat
     p = np.linalg.eigvalsh(g)

@@ -136,7 +136,9 @@ def reduced_density_matrix(tn, A, B=(), *, optimize=None, max_memory=None):
 
 def _entropy_bits(rho, alpha) -> float:
     p = np.linalg.eigvalsh(rho)
-    p = p[p > 0]
+    # eigenvalues carry noise of ~ eps * ||rho|| (either sign): numpy's rank threshold keeps
+    # it out of the rank and of orders below 1 (p^0.5 of 1e-16 noise is 1e-8)
+    p = p[p > len(p) * np.finfo(p.dtype).eps * p.max()]
     if alpha == 0:
         return math.log2(p.size)
     return renyi_bits(p / p.sum(), alpha)

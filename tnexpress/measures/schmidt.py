@@ -162,7 +162,8 @@ class SchmidtSpectrum:
         """
         if alpha == 0:
             return math.log2(self.rank())
-        s = self.values
+        # alpha < 1 weighs noise heavily (1e-32 ** 0.25 = 1e-8): values above the rank threshold
+        s = self.values[: self.rank()] if alpha < 1 else self.values
         if not isinstance(self.mantissa, np.ndarray):
             p = s**2
             p = p[p > 0]
