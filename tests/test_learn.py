@@ -39,6 +39,11 @@ MODELS = {
     "convac-patch": lambda: learn.ConvAC(
         (4, 4), (3, 2), 3, shared=True, feature="patch", init="balanced", noise=1.0, seed=1
     ),
+    "convac-window": lambda: learn.ConvAC((4, 8), (3, 2, 2), 3, shared="window", seed=2),
+    "convac-window-neutral": lambda: learn.ConvAC(
+        (4, 4), (3, 2), 3, shared="window", feature="patch", neutral=True, noise=1.0, seed=1
+    ),
+    "convac-1d-neutral": lambda: learn.ConvAC(8, 2, 2, neutral=True, seed=3),
     "tt-patch": lambda: learn.TTNet(
         4, 2, 3, equal_cores=True, input_shape=(4, 4), patch=(2, 2), seed=1
     ),
@@ -61,6 +66,42 @@ def test_to_tn_reproduces_scores(name, calibrated):
         assert set(tn.outer_inds()) == {f"k{i}" for i in range(model.n_inputs)}
         for b in range(3):
             assert contract_with_features(tn, F[b]) == pytest.approx(S[b, y], rel=1e-9)
+
+
+@pytest.mark.parametrize("shared", [False, True, "window"])
+@pytest.mark.parametrize("feature", ["trig", "poly", "patch"])
+def test_neutral_background_multiplies_by_one(shared, feature):
+    # neutral=True: a blank canvas region contributes the all-ones vector at every level,
+    # before and after parameter updates, so a digit on a blank canvas scores as if the
+    # blank part were absent: embedding a 4x4 pattern in the top-left 4x4 block of an 8x8
+    # canvas gives the same scores as a 4x4 model whose convs are the restriction
+    g = torch.Generator().manual_seed(0)
+    model = learn.ConvAC((8, 8), (3, 2, 2), 3, shared=shared, feature=feature, neutral=True,
+                         noise=1.0, seed=4)  # fmt: skip
+    with torch.no_grad():  # arbitrary trained-looking parameters
+        for w in model.convs:
+            w.add_(torch.randn(w.shape, generator=g, dtype=w.dtype))
+    W = model.conv_weights()
+    blank = model.features(np.zeros((1, 8, 8)))[0, 0]
+    assert torch.equal(blank, torch.eye(model.M, dtype=blank.dtype)[0])
+    assert torch.allclose(blank @ W[0].reshape(-1, model.M, W[0].shape[-1]),
+                          torch.ones(1, dtype=blank.dtype))  # fmt: skip
+    for w in W[1:]:
+        assert torch.allclose(w.sum(-2), torch.ones((), dtype=w.dtype))
+    # all-blank input: the root vector is all-ones, so the scores are the output's column sums
+    assert torch.allclose(model.scores(np.zeros((1, 8, 8)))[0], model.out.sum(0))
+
+
+def test_window_sharing_breaks_child_symmetry():
+    # shared=True: a level is a symmetric function of its window's children, so swapping
+    # the two halves of a 1D input never changes the scores; shared="window" tells them apart
+    X = np.random.default_rng(0).uniform(size=(4, 8))
+    Xs = np.concatenate([X[:, 4:], X[:, :4]], 1)
+    same = learn.ConvAC(8, 2, 3, shared=True, seed=0)
+    assert torch.allclose(same.scores(X), same.scores(Xs))
+    win = learn.ConvAC(8, 2, 3, shared="window", seed=0)
+    assert not torch.allclose(win.scores(X), win.scores(Xs), rtol=1e-3)
+    assert win.n_params == 2 * (2 * 2 + 2 * 2 + 2 * 2) + 2 * 3
 
 
 def test_deep_2d_convac_scales_inside_network():
@@ -281,6 +322,42 @@ def test_channel_order_convac_learns():
     # the shared convs got their own learning rates (lr / sqrt(nodes of the level))
     groups = ac.param_groups(1.0)
     assert [g["lr"] for g in groups] == pytest.approx([1 / 4, 1 / 2, 1.0, 1.0])
+
+
+def test_canvas_stride_places_corners_on_the_grid():
+    for stride in (16, 8, 2):
+        d = learn.datasets.load("local", seed=1, canvas=16, n_train=80, n_test=10, stride=stride)
+        assert d.info["stride"] == stride
+        for img in d.X_train:
+            ys, xs = np.nonzero(img)
+            # the 8x8 digit's box [p, p + 8) with p a multiple of the stride holds every pixel
+            ok = [p for p in range(0, 9, stride) if p <= ys.min() and ys.max() < p + 8]
+            assert ok, (stride, ys.min(), ys.max())
+            ok = [p for p in range(0, 9, stride) if p <= xs.min() and xs.max() < p + 8]
+            assert ok
+    # the default stride 1 keeps the earlier random stream
+    a = learn.datasets.load("local", seed=3, canvas=16, n_train=30, n_test=5)
+    b = learn.datasets.load("local", seed=3, canvas=16, n_train=30, n_test=5, stride=1)
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    with pytest.raises(ValueError, match="stride"):
+        learn.datasets.load("local", canvas=16, stride=17)
+    with pytest.raises(TypeError, match="stride"):
+        learn.datasets.load("local", canvas=16, stride=2.0)
+
+
+def test_grid_alignment_convac_learns_on_grid():
+    # the background-neutral, window-shared ConvAC learns digits on the 8x8 blocks of a
+    # 16x16 canvas (chance 0.1); the grid-alignment experiment's reference point
+    from tnexpress.learn.experiments.grid_alignment import AC_FIT, AC_MODEL
+
+    d = learn.datasets.load("local", seed=0, canvas=16, n_train=1200, n_test=300, stride=8)
+    ac = learn.ConvAC((16, 16), 8, 10, seed=0, **AC_MODEL)
+    learn.fit(ac, d.X_train, d.y_train, epochs=5, seed=0, progress=False, **AC_FIT)
+    assert learn.accuracy(ac, d.X_test, d.y_test) > 0.2
+    # trained weights keep the blank canvas neutral: every level's vector stays all ones
+    with torch.no_grad():
+        for x, _ in ac._levels(ac.features(np.zeros((1, 16, 16)))):
+            np.testing.assert_allclose(x.numpy(), 1.0, rtol=1e-12)
 
 
 def test_import_without_torch():

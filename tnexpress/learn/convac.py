@@ -141,8 +141,16 @@ class ConvAC(TNClassifier):
         Pooling geometry (module docstring).
     M : int
         Feature size.
-    shared : bool
-        One 1x1 conv per level for all locations (``False``: one per location).
+    shared : bool or "window"
+        ``True``: one 1x1 conv per level for all locations; ``"window"``: one per level and
+        position inside the pooling window (``k`` convs per level, the same in every window),
+        which still shares across locations but breaks the symmetry of a product of equal
+        factors; ``False``: one per location. With ``True`` a level's output is a symmetric
+        function of its window's children, so the network is invariant to permuting the
+        children of every pooling node: the quadrants of an image, then their quadrants, and
+        so on. Measured on the 8x8 digits (3x3 patch features, balanced start, rank 8, 8
+        epochs at lr 1e-2): test accuracy 0.54 with ``True``, 0.75 with ``"window"``, 0.90
+        with ``False``.
     seed : int or None
         Seed of the initialization.
     feature : {"trig", "poly", "patch"}
@@ -165,6 +173,14 @@ class ConvAC(TNClassifier):
         uniform start the fixed background vector, raised to the power ``k`` at every
         pooling, makes one channel dominate, and the scores are the same for every input
         (measured on a 32x32 canvas: root vectors of 200 images within ``1 - cos = 2e-5``).
+    neutral : bool
+        Keep the background neutral during training, not only at the start: the weights used
+        are the parameters with the first conv's row 0 replaced by ones and every later
+        conv's columns shifted to sum to 1 (:meth:`conv_weights`), so a blank region's vector
+        is the all-ones vector at every level and multiplies a product by exactly 1. Every
+        feature map sends a zero input to ``e_0``, so a digit on a blank canvas then scores
+        as the digit alone wherever it lies on the pooling grid. :meth:`calibrate` rescales
+        only the output layer (a scaled conv would no longer map ones to ones).
     """
 
     def __init__(
@@ -180,6 +196,7 @@ class ConvAC(TNClassifier):
         feature: str = "trig",
         noise: float = 0.3,
         init: str = "uniform",
+        neutral: bool = False,
     ):
         super().__init__()
         self.input_shape = _shape(shape)
@@ -193,8 +210,8 @@ class ConvAC(TNClassifier):
                 raise ValueError(f"feature='patch' needs a 2D shape (H, W), got shape={shape!r}")
             M = 10
         self.M = M
-        if not isinstance(shared, bool):
-            raise TypeError(f"shared must be a bool, got {shared!r}")
+        if not isinstance(shared, bool) and shared != "window":
+            raise TypeError(f"shared must be a bool or 'window', got {shared!r}")
         self.shared = shared
         self.pooling = pooling
         shape_arg = N if len(self.input_shape) == 1 else self.input_shape
@@ -213,6 +230,9 @@ class ConvAC(TNClassifier):
         self.ranks = tuple(check_int(f"ranks[{i}]", r) for i, r in enumerate(ranks))
         self.feature = feature
         self.init = init
+        if not isinstance(neutral, bool):
+            raise TypeError(f"neutral must be a bool, got {neutral!r}")
+        self.neutral = neutral
         self.feature_fn = (
             _patch_features(*self.input_shape) if feature == "patch" else feature_map(feature, M)
         )
@@ -222,7 +242,7 @@ class ConvAC(TNClassifier):
         self.convs = torch.nn.ParameterList()
         n, d = N, M
         for l, (k, r) in enumerate(zip(arities, self.ranks)):
-            shape_l = (d, r) if shared else (n, d, r)
+            shape_l = {True: (d, r), "window": (k, d, r), False: (n, d, r)}[shared]
             G = torch.randn(*shape_l, generator=g, dtype=dt)
             if init == "uniform":
                 w = 1.0 / d + noise * G / d**0.5
@@ -242,7 +262,8 @@ class ConvAC(TNClassifier):
     def param_groups(self, lr: float) -> list[dict]:
         """Adam parameter groups (read by :func:`~tnexpress.learn.fit`).
 
-        A shared conv of level ``l`` acts at all ``n_l`` nodes of its level, so one step
+        A shared conv of level ``l`` acts at all ``n_l`` nodes of its level (with
+        ``shared="window"``: at one child of each of them), so one step
         moves the log of the output by ``~n_l`` times as much as a per-location weight;
         its learning rate is ``lr / sqrt(n_l)``. Unshared convs and the output layer get
         ``lr``.
@@ -254,14 +275,35 @@ class ConvAC(TNClassifier):
         groups.append({"params": [self.out], "lr": lr})
         return groups
 
+    def conv_weights(self) -> list[torch.Tensor]:
+        """The conv arrays the network uses, level by level.
+
+        These are the parameters, or with ``neutral=True`` their projection that maps the
+        background to all-ones (the class docstring).
+        """
+        if not self.neutral:
+            return list(self.convs)
+        out = []
+        for l, w in enumerate(self.convs):
+            if l == 0:
+                w = torch.cat([torch.ones_like(w[..., :1, :]), w[..., 1:, :]], -2)
+            else:
+                w = w - w.mean(-2, keepdim=True) + 1.0 / w.shape[-2]
+            out.append(w)
+        return out
+
     # ------------------------------------------------------------------ forward
     def _levels(self, F):
         """Yield ``(x, log_scale)`` after each pooling level (``x``: batch x nodes x r)."""
         x = F[:, self.order]
-        for k, w in zip(self.arities, self.convs):
-            eq = "bnd,de->bne" if self.shared else "bnd,nde->bne"
-            y = torch.einsum(eq, x, w)
-            y = y.reshape(y.shape[0], y.shape[1] // k, k, y.shape[2]).prod(2)
+        for k, w in zip(self.arities, self.conv_weights()):
+            b, n, d = x.shape
+            if self.shared == "window":
+                y = torch.einsum("bnkd,kde->bnke", x.reshape(b, n // k, k, d), w).prod(2)
+            else:
+                eq = "bnd,de->bne" if self.shared else "bnd,nde->bne"
+                y = torch.einsum(eq, x, w)
+                y = y.reshape(b, n // k, k, y.shape[2]).prod(2)
             x, logs = normalize_(y, (2,))
             yield x, logs
 
@@ -282,7 +324,7 @@ class ConvAC(TNClassifier):
         """
         F = self.features(X)
         n = self.n_inputs
-        for l, k in enumerate(self.arities):
+        for l, k in enumerate(self.arities if not self.neutral else ()):
             # recompute with the levels below already rescaled
             logs = None
             for j, (_, logs_j) in enumerate(self._levels(F)):
@@ -309,10 +351,15 @@ class ConvAC(TNClassifier):
         order = self.order.tolist()
         ts = []
         n = self.n_inputs
-        for l, (k, w) in enumerate(zip(self.arities, self.convs)):
-            data = ex(w, like) if self.shared else None
+        for l, (k, w) in enumerate(zip(self.arities, self.conv_weights())):
+            data = ex(w, like) if self.shared is True else None
             for c in range(n):
-                arr = data if self.shared else ex(w[c], like)
+                if self.shared is True:
+                    arr = data
+                elif self.shared == "window":
+                    arr = ex(w[c % k], like)
+                else:
+                    arr = ex(w[c], like)
                 if l == 0:
                     inds, tags = (
                         (f"k{order[c]}", f"h0_{c // k}"),
@@ -333,5 +380,5 @@ class ConvAC(TNClassifier):
         return (
             f"shape={self.input_shape}, ranks={self.ranks}, n_classes={self.n_classes}, "
             f"pooling={self.pooling!r}, M={self.M}, shared={self.shared}, "
-            f"feature={self.feature!r}, init={self.init!r}"
+            f"feature={self.feature!r}, init={self.init!r}, neutral={self.neutral}"
         )

@@ -12,7 +12,8 @@ r"""Offline data sets: every one is bundled with a package or generated in code.
 - ``"local"`` / ``"global"`` (Levine et al. 2018): a digit of the digits set (train digits in
   the train split, test digits in the test split) on a ``canvas x canvas`` black image at a
   uniformly random position, at its own 8x8 size (local) or upscaled to half the canvas
-  (global).
+  (global). ``stride=s`` draws the corner among the multiples of ``s`` only (``s = 8``: the
+  8x8 blocks of a 2x2 pooling grid; ``s = canvas``: always the top-left corner).
 - ``"closedness"`` / ``"symmetry"`` (Cohen & Shashua 2017): ``size x size`` binary images.
   Closedness: a random star-shaped curve ``r(t) = r_0 (1 + sum_k a_k cos(k t + p_k))``
   drawn closed (label 1) or with a random arc of 60-120 degrees missing (label 0).
@@ -106,11 +107,11 @@ def _mnist1d(seed=None):
     )
 
 
-def _place(digits, labels, n, canvas, scale, rng):
+def _place(digits, labels, n, canvas, scale, rng, stride=1):
     idx = rng.integers(0, len(digits), n)
     side = 8 * scale
     X = np.zeros((n, canvas, canvas))
-    pos = rng.integers(0, canvas - side + 1, (n, 2))
+    pos = rng.integers(0, (canvas - side) // stride + 1, (n, 2)) * stride
     for j, (i, (py, px)) in enumerate(zip(idx, pos)):
         img = np.kron(digits[i], np.ones((scale, scale))) if scale > 1 else digits[i]
         X[j, py : py + side, px : px + side] = img
@@ -118,17 +119,20 @@ def _place(digits, labels, n, canvas, scale, rng):
 
 
 def _canvas_task(kind):
-    def loader(seed=None, *, canvas=32, n_train=2000, n_test=500):
+    def loader(seed=None, *, canvas=32, n_train=2000, n_test=500, stride=1):
         canvas = check_int("canvas", canvas, minimum=16)
         if canvas % 16:
             raise ValueError(f"canvas must be a multiple of 16, got {canvas}")
         n_train, n_test = check_int("n_train", n_train), check_int("n_test", n_test)
+        stride = check_int("stride", stride)
+        if stride > canvas:
+            raise ValueError(f"stride must be in [1, canvas={canvas}], got {stride}")
         rng = np.random.default_rng(0 if seed is None else seed)
         Xtr, Xte, ytr, yte = _digits_split()
         scale = 1 if kind == "local" else canvas // 16
-        A, a = _place(Xtr, ytr, n_train, canvas, scale, rng)
-        B, b = _place(Xte, yte, n_test, canvas, scale, rng)
-        return A, a, B, b, {"canvas": canvas, "digit_side": 8 * scale}
+        A, a = _place(Xtr, ytr, n_train, canvas, scale, rng, stride)
+        B, b = _place(Xte, yte, n_test, canvas, scale, rng, stride)
+        return A, a, B, b, {"canvas": canvas, "digit_side": 8 * scale, "stride": stride}
 
     return loader
 

@@ -44,4 +44,4 @@ def run_experiment(name: str, *, mode: str = "quick", seeds=None, progress: bool
     return out
 
 
-from . import channel_order, pooling_geometry, tt_cores  # noqa: E402,F401  (registration)
+from . import channel_order, grid_alignment, pooling_geometry, tt_cores  # noqa: E402,F401
