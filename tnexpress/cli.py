@@ -291,7 +291,7 @@ _USAGE = (
     "  certify --arch NAME [family params] --partition P [--json]\n"
     "  bench   [--quick] [--out DIR]          benchmarks (from a source checkout)\n"
     "  experiment NAME [--quick] [--json] [--seeds K] [--out DIR]   learning experiments\n"
-    "          (tt-cores, channel-order, pooling-geometry; extra 'learn')\n"
+    "          (tt-cores, channel-order, pooling-geometry, grid-alignment; extra 'learn')\n"
     "'tnexpress COMMAND --help' (with --arch NAME: that family's parameters) for details.\n"
 )
 
