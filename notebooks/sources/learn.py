@@ -158,21 +158,22 @@ The outputs below are those of `tnexpress experiment channel-order --out noteboo
 (full mode); the quick-mode claims come from `notebooks/results/quick/`. CI re-executes this
 notebook at smoke size (`TNEXPRESS_SMOKE=1`).""",
     """\
-**Findings (full mode: 2500 training images, 12 epochs ConvNet / 6 ConvAC, seeds 0-2, 1002 s
-wall / 507 s CPU on the shared 2-core machine).**
+**Findings (full mode: 3000 training images, 15 epochs ConvNet / 6 ConvAC, seeds 0-2, 1826 s
+wall / 1230 s CPU on the shared 2-core machine, beside two other jobs).**
 
-*ConvNet.* Global: wide-tip wins on every seed, 0.762 / 0.735 / 0.694 vs wide-base 0.522 /
-0.525 / 0.438 (mean 0.730 vs 0.495): **the global claim holds**. Local: wide-tip also wins on
-every seed, 0.745 / 0.748 / 0.717 vs 0.670 / 0.722 / 0.641 (mean 0.737 vs 0.678): **the local
-claim fails** at this size; quick mode (2000 images, 10 epochs, seeds 0-1) gives the same signs
-(local 0.711 vs 0.637, global 0.618 vs 0.490). Wide-base trains more slowly (train accuracy
-0.68-0.83 vs 0.81-0.87), and the gap shrinks with training: a longer run (3000 images, 15
-epochs, seed 0, 372 s) gave local wide-base 0.792 vs wide-tip 0.780 and global wide-tip 0.804
-vs 0.604, i.e. both directions, but one seed only. With `r = 8` (2,334 parameters, the previous
-quick run) both schedules underfit (train 0.26-0.49) and wide-tip won both tasks.
+*ConvNet.* Global: wide-tip wins on every seed, 0.781 / 0.782 / 0.799 vs wide-base 0.559 /
+0.599 / 0.624 (mean 0.787 vs 0.594): **the global claim holds**. Local: wide-base 0.810 / 0.801
+/ 0.728 vs wide-tip 0.793 / 0.821 / 0.758 (mean 0.780 vs 0.791): **the local claim fails** on
+the mean by 0.011, with wide-base winning seed 0 only. Wide-base trains more slowly, and the
+gap shrinks with training: the previous full run (2500 images, 12 epochs) had local wide-tip
+ahead on every seed by 0.026-0.075 (mean 0.737 vs 0.678), this one (20% more images, 25% more
+epochs) by 0.011 on the mean. Quick mode (2000 images, 10 epochs, seeds 0-1) gives the signs of
+that shorter training (local 0.711 vs 0.637 for wide-tip, global 0.618 vs 0.490). With `r = 8`
+(2,334 parameters, an earlier quick run) both schedules underfit (train 0.26-0.49) and
+wide-tip won both tasks.
 
-*ConvAC.* It still does not learn the canvas tasks: test accuracy 0.092-0.141 (chance 0.1),
-train accuracy no better, so its claim rows (means 0.116 vs 0.105 and 0.126 vs 0.117) are
+*ConvAC.* It still does not learn the canvas tasks: test accuracy 0.092-0.151 (chance 0.1),
+train accuracy no better, so its claim rows (means 0.099 vs 0.119 and 0.134 vs 0.109) are
 noise: they are reported UNTESTED (a claim is tested only when both models beat chance by
 0.05). Found and fixed on the way: a shared pixel-level ConvAC is
 symmetric in the children of every pooling window (0.10-0.20 on the plain 8x8 digits; with the
@@ -186,10 +187,10 @@ canvases, with per-location or shared convs, and in a positive log-space variant
 `grid-alignment` experiment (`experiment_grid_alignment.ipynb`) measures why: product pooling
 over non-overlapping windows learns digits along its pooling grid (0.75 test accuracy on the
 8x8 blocks of a 16x16 canvas) and falls to chance once they move by single pixels (0.13),
-where max pooling keeps 0.60. The trained wide-base ConvACs carry more entropy across one 2x2 pooling window (1.26-2.46
-bits vs 0.00-0.40 for wide-tip, whose first layer has only 4 channels) and, on the global
-task, across left/right and quadrants (up to 0.56 bits vs 0.00); the central 2x2 block's cut
-(weight 10^4 for wide-base, 256 for wide-tip) is over the exact spectrum's memory budget and
+where max pooling keeps 0.60. The trained wide-base ConvACs carry more entropy across one 2x2 pooling window (1.65-2.45
+bits vs 0.00-0.54 for wide-tip, whose first layer has only 4 channels) and, on one global seed,
+across left/right and quadrants (0.52 bits vs 0.00); the central 2x2 block's cut (weight 10^4
+for wide-base, 256 for wide-tip) is over the exact spectrum's memory budget and
 left out (`min_cut_bits`).""",
 )
 

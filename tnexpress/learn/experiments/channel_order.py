@@ -32,7 +32,7 @@ def _cfg(canvas, n_train, n_test, r_net, r_ac, epochs, ac_epochs):
 CONFIG = {
     "smoke": _cfg(16, 40, 20, 1, 2, 1, 1),
     "quick": _cfg(32, 2000, 500, 16, 4, 10, 6),
-    "full": _cfg(32, 2500, 1000, 16, 4, 12, 6),
+    "full": _cfg(32, 3000, 1000, 16, 4, 15, 6),
 }
 SEEDS = {"smoke": 1, "quick": 2, "full": 3}
 # class networks whose entropies are averaged: one exact spectrum of a 32x32 ConvAC takes
