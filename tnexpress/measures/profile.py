@@ -52,11 +52,14 @@ from ..engine.paths import contraction_tree
 from ..engine.plan import peak_entries
 from ..engine.sides import check_network, open_inds, resolve_side
 from ..engine.structure import build_structure
+from ._profile_plan import tree_profile
 from .schmidt import SchmidtSpectrum, renyi_bits
 
 __all__ = ("entanglement_profile", "region_times")
 
 _fresh = itertools.count()
+#: the compiled tree plan (:mod:`._profile_plan`) where it applies; the general sweep otherwise
+_TREE = True
 #: optimizer of the many small contractions of the sweeps (cached per structure)
 _SMALL_OPT = "greedy"
 
@@ -571,11 +574,15 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
         raise ValueError(f"alpha must be a real number >= 0, got alpha={alpha!r}")
     tn = check_network(tn)
     seq = _resolve_order(tn, order)
+    budget = get_memory_budget()
+    if _TREE:  # trees with contiguous subtrees: the compiled batched plan
+        fast = tree_profile(tn, seq, alpha, budget)
+        if fast is not None:
+            return fast
     N = len(seq)
     st = build_structure(tn, seq[:1])
     kx, ky = region_times(st, seq)
     like = next(a for a in st.arrays if a is not None)
-    budget = get_memory_budget()
     itemsize = np.dtype(st.dtype).itemsize
     ks = list(range(1, N))
     try:
