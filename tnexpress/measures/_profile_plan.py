@@ -97,7 +97,9 @@ def tree_profile(tn, seq, alpha, budget):
 
 
 class _Plan:
-    __slots__ = ("up", "env", "cut", "n_vertices", "n_cuts", "n_results", "buffers")
+    __slots__ = (
+        "up", "env", "cut", "n_vertices", "n_cuts", "n_results", "buffers", "tensor_buffers",
+    )  # fmt: skip
 
 
 def _pair_steps(ops, out, size):
@@ -345,7 +347,7 @@ def _compile(inds_list, shapes, seq, itemsize, budget):
             kax[v] = tuple(sorted((inds.index(pix[c]), c) for c in ch))
         if v != root:
             pax[v] = inds.index(pix[v])
-    builder = _Builder()
+    builder = _Builder(shapes)
     # ---- up pass: children first
     up: dict = {}
     uage = [0] * V
@@ -474,6 +476,7 @@ def _compile(inds_list, shapes, seq, itemsize, budget):
             plan.cut.append((spec, gathers, np.asarray(ks) - 1))
     plan.n_results = builder.n
     plan.buffers = builder.buffers
+    plan.tensor_buffers = builder.tensor_buffers
     return plan
 
 
@@ -486,39 +489,57 @@ def _tensor_srcs(v, kax):
 class _Builder:
     """Assigns result slots to groups and turns member sources into gathers.
 
-    Single-member results (chain steps) of one kind and shape are also copied
-    into one buffer (``buffers``: their shapes), so that a later group reading
-    many of them takes one indexing, not a stack of views.
+    Every result is also copied into a buffer per (kind, shape) and input
+    tensors of one shape are stacked once per call (``tensor_buffers``), so a
+    group reading many factors from many groups takes one indexing of one
+    array (a view where the rows run in order), never a stack of views.
     """
 
-    def __init__(self):
+    def __init__(self, shapes):
+        self.shapes = shapes
         self.n = 0
-        self.loc = {"u": {}, "e": {}}  # vertex -> (slot, row)
-        self.bloc = {"u": {}, "e": {}}  # vertex -> (buffer, row)
+        self.loc = {"u": {}, "e": {}, "t": {}}  # vertex -> (slot or buffer, row)
+        self.bloc = {"u": {}, "e": {}}
         self.rows: list = []  # rows per slot
-        self.buffers: list = []  # [kind, shape, count]
+        self.buffers: list = []  # [shape, rows]
+        self.tensor_buffers: list = []  # tensor ids per stacked shape
         self._buf_of: dict = {}
+
+    @staticmethod
+    def _index(tag, g0, idx):
+        if idx == list(range(idx[0], idx[0] + len(idx))):
+            return (tag, g0, slice(idx[0], idx[0] + len(idx)))
+        if idx == list(range(idx[0], idx[0] - len(idx), -1)):  # a view, reversed
+            return (tag, g0, slice(idx[0], idx[-1] - 1 if idx[-1] else None, -1))
+        return (tag, g0, np.asarray(idx))
 
     def _gather(self, kind, ids):
         if kind == "t":
-            return ("t1", ids[0]) if len(ids) == 1 else ("t", ids)
-        for loc, tag in ((self.loc[kind], "x"), (self.bloc[kind], "b")):
-            locs = [loc.get(v) for v in ids]
-            g0 = locs[0][0] if locs[0] is not None else None
-            if g0 is None or not all(x is not None and x[0] == g0 for x in locs):
-                continue
+            if len(ids) == 1:
+                return ("t1", ids[0])
+            shape = self.shapes[ids[0]]
+            b = self._buf_of.get(("t", shape))
+            if b is None:
+                b = self._buf_of[("t", shape)] = len(self.tensor_buffers)
+                self.tensor_buffers.append([])
+            rows, loc = self.tensor_buffers[b], self.loc["t"]
+            for v in ids:
+                if v not in loc:
+                    loc[v] = len(rows)
+                    rows.append(v)
+            return self._index("tb", b, [loc[v] for v in ids])
+        locs = [self.loc[kind][v] for v in ids]
+        g0 = locs[0][0]
+        if all(x[0] == g0 for x in locs):  # one earlier group
             idx = [i for _, i in locs]
-            if idx == list(range(idx[0], idx[0] + len(idx))):
-                if tag == "x" and idx[0] == 0 and len(idx) == self.rows[g0]:
-                    return ("r", g0)
-                return (tag, g0, slice(idx[0], idx[0] + len(idx)))
-            if idx == list(range(idx[0], idx[0] - len(idx), -1)):  # a view, reversed
-                return (tag, g0, slice(idx[0], idx[-1] - 1 if idx[-1] else None, -1))
-            return (tag, g0, np.asarray(idx))
-        return ("m", [self.loc[kind][v] for v in ids])
+            if idx == list(range(len(idx))) and len(idx) == self.rows[g0]:
+                return ("r", g0)
+            return self._index("x", g0, idx)
+        locs = [self.bloc[kind][v] for v in ids]  # one buffer: operands share a shape
+        return self._index("b", locs[0][0], [i for _, i in locs])
 
     def groups(self, members, peak, kind, shape=None):
-        """``(ids, gathers, slot, buffer row)`` per chunk of ``(id, sources)`` members."""
+        """``(ids, gathers, slot, (buffer, first row))`` per chunk of ``(id, sources)``."""
         step = max(1, _CHUNK_ENTRIES // max(peak, 1))
         for s in range(0, len(members), step):
             chunk = members[s : s + step]
@@ -532,17 +553,16 @@ class _Builder:
             self.rows.append(len(ids))
             brow = None
             if kind is not None:
-                loc = self.loc[kind]
+                b = self._buf_of.get((kind, shape))
+                if b is None:
+                    b = self._buf_of[(kind, shape)] = len(self.buffers)
+                    self.buffers.append([shape, 0])
+                brow = (b, self.buffers[b][1])
+                self.buffers[b][1] += len(ids)
+                loc, bloc = self.loc[kind], self.bloc[kind]
                 for i, v in enumerate(ids):
                     loc[v] = (g, i)
-                if len(ids) == 1:
-                    b = self._buf_of.get((kind, shape))
-                    if b is None:
-                        b = self._buf_of[(kind, shape)] = len(self.buffers)
-                        self.buffers.append([shape, 0])
-                    brow = (b, self.buffers[b][1])
-                    self.buffers[b][1] += 1
-                    self.bloc[kind][ids[0]] = brow
+                    bloc[v] = (b, brow[1] + i)
             yield ids, gathers, g, brow
 
 
@@ -582,15 +602,9 @@ def _get(g, arrays, res, bufs):
     kind = g[0]
     if kind == "r":
         return res[g[1]]
-    if kind == "x":
-        return res[g[1]][g[2]]
-    if kind == "b":
-        return bufs[g[1]][g[2]]
     if kind == "t1":
         return arrays[g[1]][None]
-    if kind == "t":
-        return np.stack([arrays[i] for i in g[1]])
-    return np.stack([res[s][i] for s, i in g[1]])
+    return (res if kind == "x" else bufs[kind])[g[1]][g[2]]
 
 
 def _in_range(arrays):
@@ -607,17 +621,19 @@ def _in_range(arrays):
 def _execute(plan, arrays, alpha):
     res: list = [None] * plan.n_results
     dtype = np.result_type(*{a.dtype for a in arrays})
-    bufs = [np.empty((n, *shape), dtype) for shape, n in plan.buffers]
     strict = not _in_range(arrays)
     if strict:
         arrays = [_unit(a[None])[0] for a in arrays]
+    bufs = {
+        "b": [np.empty((n, *shape), dtype) for shape, n in plan.buffers],
+        "tb": [np.stack([arrays[i] for i in ids]) for ids in plan.tensor_buffers],
+    }
     for spec, qr, norm, gathers, g, slot in plan.up:
         r = _run(spec, [_get(x, arrays, res, bufs) for x in gathers])
         if qr:
             r = _r(r)
         res[g] = r = _unit(r) if norm or strict else r
-        if slot is not None:
-            bufs[slot[0]][slot[1]] = r[0]
+        bufs["b"][slot[0]][slot[1] : slot[1] + len(r)] = r
     for spec, norm, gathers, g, slot in plan.env:
         r = _run(spec, [_get(x, arrays, res, bufs) for x in gathers])
         B, X, Y, D = r.shape
@@ -628,8 +644,7 @@ def _execute(plan, arrays, alpha):
             t = _r(r.transpose(0, 2, 1, 3).reshape(B, Y, X * D))
             r = t.reshape(B, -1, X, D).transpose(0, 2, 1, 3)
         res[g] = r = _unit(r) if norm or strict else r
-        if slot is not None:
-            bufs[slot[0]][slot[1]] = r[0]
+        bufs["b"][slot[0]][slot[1] : slot[1] + len(r)] = r
     out = np.empty(plan.n_cuts)
     for spec, gathers, idx in plan.cut:
         if spec is None:  # one subtree against the rest: U_c E_c^T
