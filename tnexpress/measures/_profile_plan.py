@@ -475,6 +475,8 @@ def _compile(inds_list, shapes, seq, itemsize, budget):
         for ks, gathers, _, _ in builder.groups(members, peak, None):
             plan.cut.append((spec, gathers, np.asarray(ks) - 1))
     plan.n_results = builder.n
+    if sum(n * math.prod(shape) for shape, n in builder.buffers) > cap:
+        return None  # every factor and environment is kept until the cuts
     plan.buffers = builder.buffers
     plan.tensor_buffers = builder.tensor_buffers
     return plan
@@ -632,8 +634,9 @@ def _execute(plan, arrays, alpha):
         r = _run(spec, [_get(x, arrays, res, bufs) for x in gathers])
         if qr:
             r = _r(r)
-        res[g] = r = _unit(r) if norm or strict else r
-        bufs["b"][slot[0]][slot[1] : slot[1] + len(r)] = r
+        r = _unit(r) if norm or strict else r
+        res[g] = buf = bufs["b"][slot[0]][slot[1] : slot[1] + len(r)]
+        buf[...] = r
     for spec, norm, gathers, g, slot in plan.env:
         r = _run(spec, [_get(x, arrays, res, bufs) for x in gathers])
         B, X, Y, D = r.shape
@@ -643,8 +646,9 @@ def _execute(plan, arrays, alpha):
         if Y > X * D:
             t = _r(r.transpose(0, 2, 1, 3).reshape(B, Y, X * D))
             r = t.reshape(B, -1, X, D).transpose(0, 2, 1, 3)
-        res[g] = r = _unit(r) if norm or strict else r
-        bufs["b"][slot[0]][slot[1] : slot[1] + len(r)] = r
+        r = _unit(r) if norm or strict else r
+        res[g] = buf = bufs["b"][slot[0]][slot[1] : slot[1] + len(r)]
+        buf[...] = r
     out = np.empty(plan.n_cuts)
     for spec, gathers, idx in plan.cut:
         if spec is None:  # one subtree against the rest: U_c E_c^T
