@@ -32,6 +32,14 @@ an HT prefix of ``popcount(k)`` complete subtrees keeps ``popcount(k)`` small
 factors. A cut whose middle matrix or factors exceed the memory budget is
 computed on its own (the replica method for integer ``alpha >= 2``) or refused
 with a :class:`~tnexpress.engine.budget.BudgetError` naming the cut.
+
+Tree networks (MPS, tensor trains, HT and any network whose tensors and
+hyper-indices form a tree) in an order that keeps every subtree's legs
+contiguous take a compiled, batched form of the same sweeps first
+(:mod:`._profile_plan`): one plan per structure, every level's identical small
+contractions and QRs stacked into one call, every cut's matrix from its
+vertex, the factors of its parts and a two-sided outside environment. Other
+networks and orders, and plans over the memory budget, run the sweep above.
 """
 
 from __future__ import annotations
