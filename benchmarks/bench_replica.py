@@ -207,7 +207,7 @@ def bench_profile(quick):
     tm1, _ = timed(lambda: tx.entropy(psi, range(L // 2)))
     tp1, prof = timed(lambda: tx.entanglement_profile(psi))
     (tp, tm), _ = interleaved(
-        [lambda: tx.entanglement_profile(psi), lambda: tx.entropy(psi, range(L // 2))], 7
+        [lambda: tx.entanglement_profile(psi), lambda: tx.entropy(psi, range(L // 2))], 11
     )
     tq, ref = timed(lambda: np.array([psi.entropy(k) for k in range(1, L)]))
     rows.append(
@@ -222,7 +222,7 @@ def bench_profile(quick):
             t_quimb_entropy_loop=tq,
             quimb_over_profile=tq / tp,
             max_diff_quimb=float(np.max(np.abs(prof - ref))),
-            compared=PROFILE_COMPARED.format(r=7),
+            compared=PROFILE_COMPARED.format(r=11),
         )
     )
     N = 512 if quick else 4096
@@ -235,7 +235,7 @@ def bench_profile(quick):
         t1, _ = timed(lambda: tx.entropy(net, range(N // 2)))
         tp1, prof = timed(lambda: tx.entanglement_profile(net))
         (t, tm), _ = interleaved(
-            [lambda: tx.entanglement_profile(net), lambda: tx.entropy(net, range(N // 2))], 3
+            [lambda: tx.entanglement_profile(net), lambda: tx.entropy(net, range(N // 2))], 7
         )
         ks = (1, N // 3, N // 2, N - 1)
         err = max(abs(prof[k - 1] - tx.entropy(net, range(k))) for k in ks)
@@ -250,7 +250,7 @@ def bench_profile(quick):
                 profile_over_cut_repeated=t / tm,
                 max_diff_spot_cuts=float(err),
                 max_S=float(prof.max()),
-                compared=PROFILE_COMPARED.format(r=3),
+                compared=PROFILE_COMPARED.format(r=7),
             )
         )
     return rows
