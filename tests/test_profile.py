@@ -131,6 +131,7 @@ def test_lean_einsum_route_equals_general_executor(make, monkeypatch):
     from tnexpress.measures import profile as prof
 
     tn = make()
+    monkeypatch.setattr(prof, "_TREE", False)  # the general sweep (not the tree plan)
     lean = tx.entanglement_profile(tn)
     monkeypatch.setattr(prof, "_LEAN", False)
     general = tx.entanglement_profile(tn)
@@ -147,3 +148,206 @@ def test_orders_below_one_ignore_eigenvalue_noise():
         prof = tx.entanglement_profile(tn, alpha=alpha, order=order)
         ref = [tx.entropy(tn, order[:k], alpha=alpha, method="dense") for k in range(1, 8)]
         np.testing.assert_allclose(prof, ref, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- the tree plan
+
+
+def _random_tree_network(rng, n_tensors, dtype="float64", hyper=True, max_dim=3):
+    """A random tree of tensors (some bonds merged into hyper-indices) and its DFS leg order."""
+    parent = [-1] + [int(rng.integers(0, v)) for v in range(1, n_tensors)]
+    inds = [[] for _ in range(n_tensors)]
+    sizes = {}
+    bond_of: dict = {}  # (parent, first child's bond): hyper-indices shared by siblings
+    for v in range(1, n_tensors):
+        p = parent[v]
+        if hyper and p in bond_of and rng.random() < 0.5:
+            name = bond_of[p]  # a COPY index: the parent, this child and a sibling
+        else:
+            name = f"b{v}"
+            sizes[name] = int(rng.integers(1, max_dim + 1))
+            inds[p].append(name)
+            bond_of.setdefault(p, name)
+        inds[v].append(name)
+    legs: list = [[] for _ in range(n_tensors)]
+    n_legs = 0
+    for v in range(n_tensors):
+        for _ in range(int(rng.integers(0, 3))):
+            legs[v].append(f"k{n_legs}")
+            sizes[f"k{n_legs}"] = int(rng.integers(1, max_dim + 1))
+            n_legs += 1
+    if n_legs < 2:
+        legs[0] += ["k_a", "k_b"]
+        sizes["k_a"] = sizes["k_b"] = 2
+    order: list = []
+
+    def dfs(v):  # legs of every subtree contiguous (children of one COPY index together)
+        order.extend(legs[v])
+        kids = [c for c in range(1, n_tensors) if parent[c] == v]
+        bonds = list(dict.fromkeys(inds[c][0] for c in kids))
+        for c in sorted(kids, key=lambda c: bonds.index(inds[c][0])):
+            dfs(c)
+
+    dfs(0)
+    ts = []
+    for v in range(n_tensors):
+        ix = tuple(dict.fromkeys(inds[v] + legs[v]))
+        data = rng.standard_normal([sizes[i] for i in ix])
+        if np.dtype(dtype).kind == "c":
+            data = data + 1j * rng.standard_normal(data.shape)
+        ts.append(qtn.Tensor(data.astype(dtype), inds=ix))
+    return qtn.TensorNetwork(ts), order
+
+
+def _uses_tree_plan(tn, order=None):
+    from tnexpress.engine.budget import get_memory_budget
+    from tnexpress.measures._profile_plan import tree_profile
+    from tnexpress.measures.profile import _resolve_order
+
+    return tree_profile(tn, _resolve_order(tn, order), 1, get_memory_budget()) is not None
+
+
+def _general(tn, **kw):
+    """The general sweep's profile (the tree plan switched off)."""
+    from tnexpress.measures import profile as prof
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(prof, "_TREE", False)
+        return tx.entanglement_profile(tn, **kw)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10**6),
+    n=st.integers(2, 7),
+    dtype=st.sampled_from(["float64", "complex128"]),
+    alpha=st.sampled_from([0, 0.5, 1, 2, 3, float("inf")]),
+    hyper=st.booleans(),
+    reverse=st.booleans(),
+)
+def test_property_random_trees_match_dense(seed, n, dtype, alpha, hyper, reverse):
+    """Random trees with COPY indices, legs on any tensor: every cut against dense numpy."""
+    rng = np.random.default_rng(seed)
+    tn, order = _random_tree_network(rng, n, dtype, hyper)
+    order = order[::-1] if reverse else order
+    assert _uses_tree_plan(tn, order)
+    prof = tx.entanglement_profile(tn, alpha=alpha, order=order)
+    ref = [tx.entropy(tn, order[:k], alpha=alpha, method="dense") for k in range(1, len(order))]
+    np.testing.assert_allclose(prof, ref, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:open indices")  # the HT output leg y: a site here
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["mps", "tt", "ht", "ht_copy", "ht_y"]),
+    seed=st.integers(0, 10**6),
+    dtype=st.sampled_from(["float64", "complex128", "float32"]),
+    alpha=st.sampled_from([0.5, 1, 2, float("inf")]),
+)
+def test_property_families_tree_plan_equals_general_sweep(kind, seed, dtype, alpha):
+    """MPS, tensor trains and HT (COPY indices, an output leg): tree plan = general sweep."""
+    if kind == "mps":
+        tn = qtn.MPS_rand_state(9, 5, seed=seed, dtype=dtype)
+    elif kind == "tt":
+        tn = tx.nets.tt(10, 3, 3, seed=seed, dtype=dtype)
+    else:
+        tn = tx.nets.ht(
+            16, 2, (2, 3, 2, 2), seed=seed, dtype=dtype, copy_tensors=kind == "ht_copy",
+            Y=3 if kind == "ht_y" else 1,
+        )  # fmt: skip
+    assert _uses_tree_plan(tn)
+    fast = tx.entanglement_profile(tn, alpha=alpha)
+    general = _general(tn, alpha=alpha)
+    tol = 1e-9 if dtype != "float32" else 2e-3  # both in the network's float32 arithmetic
+    np.testing.assert_allclose(fast, general, atol=tol)
+    if dtype == "float32":  # against the float64 network's profile
+        tn64 = tn.astype("float64")
+        np.testing.assert_allclose(fast, tx.entanglement_profile(tn64, alpha=alpha), atol=tol)
+
+
+def _mps_with_decay(L, D, lowest, seed):
+    """A random MPS whose every bond is scaled by ``diag(geomspace(1, lowest, D))``."""
+    rng = np.random.default_rng(seed)
+    lam = np.geomspace(1.0, lowest, D)
+    arrays = []
+    for i in range(L):
+        shape = [s for s in ((D if i else 0), (D if i < L - 1 else 0), 2) if s]
+        a = rng.standard_normal(shape)
+        arrays.append(a * lam[:, None] if i == L - 1 else a * lam[:, None, None] if i else a)
+    return qtn.MatrixProductState(arrays)
+
+
+@pytest.mark.parametrize("lowest", [1e-7, 1e-13])
+def test_ill_conditioned_spectra_against_quimb(lowest):
+    """Bonds scaled down to 1e-13: every bond's Renyi entropies from quimb's own SVDs."""
+    psi = _mps_with_decay(40, 8, lowest, seed=3)
+    psi /= psi.norm()
+    assert _uses_tree_plan(psi)
+    p = [psi.schmidt_values(k) for k in range(1, 40)]  # quimb: probabilities, by SVD
+    assert min(q.min() / q.max() for q in p) < lowest**2  # tails far below 1e-13
+    assert sum(int(np.sum(q / q.max() > 1e-13)) for q in p) > 2 * 39  # not a rank-1 chain
+    np.testing.assert_allclose(
+        tx.entanglement_profile(psi), [psi.entropy(k) for k in range(1, 40)], atol=1e-9
+    )
+    for alpha in (2, 0.5):
+        ref = [np.log2(np.sum((q / q.sum()) ** alpha)) / (1 - alpha) for q in p]
+        np.testing.assert_allclose(tx.entanglement_profile(psi, alpha=alpha), ref, atol=1e-9)
+
+
+def test_bench_sized_mps_against_quimb_every_bond():
+    psi = qtn.MPS_rand_state(128, 32, seed=5, dtype=complex)
+    ref = np.array([psi.entropy(k) for k in range(1, 128)])
+    np.testing.assert_allclose(tx.entanglement_profile(psi), ref, atol=1e-9)
+
+
+def test_extreme_scales_rescaled_at_every_step():
+    """Tensors of max abs 1e±150 (outside 2^±64): the step-by-step rescaling mode."""
+    tn = tx.nets.tt(64, 2, 3, seed=2)
+    ref = _general(tn)
+    scaled = tn.copy()
+    for n, t in enumerate(scaled.tensors):
+        t.modify(data=t.data * (1e150 if n % 2 else 1e-150))
+    np.testing.assert_allclose(tx.entanglement_profile(scaled), ref, atol=1e-9)
+    np.testing.assert_allclose(tx.entanglement_profile(tn), ref, atol=1e-9)
+
+
+def test_chunked_groups_and_plan_reuse(monkeypatch):
+    from tnexpress.measures import _profile_plan as plan
+
+    tn = tx.nets.ht(64, 2, (2,) * 6, seed=8)
+    ref = _general(tn)
+    first = tx.entanglement_profile(tn)
+    again = tx.entanglement_profile(tn)  # the cached plan
+    other = tx.nets.ht(64, 2, (2,) * 6, seed=9)  # same structure, other values
+    np.testing.assert_allclose(tx.entanglement_profile(other), _general(other))
+    monkeypatch.setattr(plan, "_CHUNK_ENTRIES", 8)
+    monkeypatch.setattr(plan, "_PLANS", {})
+    chunked = tx.entanglement_profile(tn)
+    assert np.array_equal(first, again)
+    np.testing.assert_allclose(first, ref, atol=1e-11)
+    np.testing.assert_allclose(chunked, ref, atol=1e-11)
+
+
+def test_tree_plan_declines_and_general_sweep_answers():
+    """Cycles, open hyper-indices, split subtrees and a tiny budget go to the general sweep."""
+    from tnexpress.measures._profile_plan import tree_profile
+
+    peps = qtn.PEPS.rand(2, 3, 2, seed=1)
+    assert not _uses_tree_plan(peps)
+    ht = tx.nets.ht(8, 2, (2, 2, 2), seed=4)
+    odd_even = list(tx.partitions.odd_even(8)) + [1, 3, 5, 7]
+    assert not _uses_tree_plan(ht, odd_even)  # pairs split: not contiguous
+    assert _uses_tree_plan(ht, list(range(8))[::-1])
+    seq = list(tx.open_inds(ht))
+    assert tree_profile(ht, seq, 1, budget=16) is None  # a 4 x 4 cut needs 128 bytes
+    prof = tx.entanglement_profile(ht, order=odd_even)
+    ref = [tx.entropy(ht, odd_even[:k], method="dense") for k in range(1, 8)]
+    np.testing.assert_allclose(prof, ref, atol=1e-9)
+
+
+def test_zero_tree_network_raises():
+    psi = qtn.MPS_rand_state(6, 3, seed=1)
+    psi.tensors[2].modify(data=np.zeros_like(psi.tensors[2].data))
+    assert _uses_tree_plan(qtn.MPS_rand_state(6, 3, seed=1))
+    with pytest.raises(ValueError, match="contracts to zero"):
+        tx.entanglement_profile(psi)

@@ -32,6 +32,14 @@ an HT prefix of ``popcount(k)`` complete subtrees keeps ``popcount(k)`` small
 factors. A cut whose middle matrix or factors exceed the memory budget is
 computed on its own (the replica method for integer ``alpha >= 2``) or refused
 with a :class:`~tnexpress.engine.budget.BudgetError` naming the cut.
+
+Tree networks (MPS, tensor trains, HT and any network whose tensors and
+hyper-indices form a tree) in an order that keeps every subtree's legs
+contiguous take a compiled, batched form of the same sweeps first
+(:mod:`._profile_plan`): one plan per structure, every level's identical small
+contractions and QRs stacked into one call, every cut's matrix from its
+vertex, the factors of its parts and a two-sided outside environment. Other
+networks and orders, and plans over the memory budget, run the sweep above.
 """
 
 from __future__ import annotations
@@ -52,11 +60,14 @@ from ..engine.paths import contraction_tree
 from ..engine.plan import peak_entries
 from ..engine.sides import check_network, open_inds, resolve_side
 from ..engine.structure import build_structure
+from ._profile_plan import tree_profile
 from .schmidt import SchmidtSpectrum, renyi_bits
 
 __all__ = ("entanglement_profile", "region_times")
 
 _fresh = itertools.count()
+#: the compiled tree plan (:mod:`._profile_plan`) where it applies; the general sweep otherwise
+_TREE = True
 #: optimizer of the many small contractions of the sweeps (cached per structure)
 _SMALL_OPT = "greedy"
 
@@ -571,11 +582,15 @@ def entanglement_profile(tn, *, alpha: float = 1, order=None, optimize=None) -> 
         raise ValueError(f"alpha must be a real number >= 0, got alpha={alpha!r}")
     tn = check_network(tn)
     seq = _resolve_order(tn, order)
+    budget = get_memory_budget()
+    if _TREE:  # trees with contiguous subtrees: the compiled batched plan
+        fast = tree_profile(tn, seq, alpha, budget)
+        if fast is not None:
+            return fast
     N = len(seq)
     st = build_structure(tn, seq[:1])
     kx, ky = region_times(st, seq)
     like = next(a for a in st.arrays if a is not None)
-    budget = get_memory_budget()
     itemsize = np.dtype(st.dtype).itemsize
     ks = list(range(1, N))
     try:
