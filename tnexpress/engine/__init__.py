@@ -5,11 +5,12 @@
 - :mod:`.paths`: cotengra paths with a cache; :mod:`.budget`: the memory budget;
 - :mod:`.executor` with :mod:`.arith`: one pairwise executor (compile a path once, run it
   with float, mod-p or shape-only arithmetic); :mod:`.plan`: exact peak sizes from the
-  shape pass; :mod:`.treepath`: paths read off tree-like sides;
+  shape pass; :mod:`.treepath`: paths read off tree-like sides; :mod:`.batched`: factors of
+  large tree-shaped sides level by level, batched (no plan);
 - :mod:`.slicing`: :func:`contract_network`, sliced to a budget, serial or distributed.
 """
 
-from . import arith, budget, executor, paths, plan, sides, slicing, structure, treepath
+from . import arith, batched, budget, executor, paths, plan, sides, slicing, structure, treepath
 from .budget import BudgetError, check_size, get_memory_budget, set_memory_budget
 from .paths import clear_path_cache, contraction_tree, path_cache_info
 from .sides import open_inds, resolve_side
@@ -17,6 +18,7 @@ from .slicing import contract_network, plan_contraction
 
 __all__ = (
     "arith",
+    "batched",
     "treepath",
     "budget",
     "executor",

@@ -32,6 +32,8 @@ import autoray as ar
 import numpy as np
 
 from .._gc import no_gc
+from ..engine.batched import batched_factors
+from ..engine.batched import side_terms as _side_terms
 from ..engine.executor import FloatArith, compile_path, execute, identity_like, qr_r
 from ..engine.paths import check_size, contraction_tree
 from ..engine.structure import Structure, StructureCache, row_label
@@ -226,42 +228,6 @@ def _singular_values(m):
     return np.linalg.svd(_to_numpy(m), compute_uv=False)
 
 
-def _side_terms(st: Structure, nodes):
-    """Nodes, their labels and the row labels of one side, terminals folded in.
-
-    A terminal is ``delta(row, k)``. Where ``k`` joins it to a single tensor of
-    the same side, that tensor takes ``row`` in place of ``k`` and the terminal
-    is dropped: the same network with one pairwise step fewer per open leg.
-    """
-    node_set = nodes if isinstance(nodes, frozenset | set) else set(nodes)
-    nodes = sorted(nodes)
-    n_tensors = len(st.tids)
-    rename: dict = {}
-    kept, rows = [], []
-    holders, st_inputs = st.holders, st.inputs
-    for n in nodes:
-        if n >= n_tensors:
-            row, k = st_inputs[n]
-            rows.append(row)
-            h = holders.get(k, ())
-            if len(h) == 2:
-                other = h[1] if h[0] == n else h[0]
-                if other != n and other < n_tensors and other in node_set:
-                    r = rename.get(other)
-                    if r is None:
-                        rename[other] = {k: row}
-                    else:
-                        r[k] = row
-                    continue
-        kept.append(n)
-    inputs = []
-    for n in kept:
-        r = rename.get(n)
-        t = st_inputs[n]
-        inputs.append(t if r is None else tuple([r.get(i, i) for i in t]))
-    return kept, inputs, rows
-
-
 _PLANS = StructureCache(maxsize=64)
 
 
@@ -295,16 +261,10 @@ def _side_plan_info(st: Structure, nodes, cut, optimize, *, tree_only: bool = Fa
     return nodes, plan, tree
 
 
-@no_gc
-def _side_factor(st: Structure, nodes, cut, optimize, info=None):
-    """Factor ``F`` (``k x W``) and ``log2`` scale of one side of the cut.
-
-    ``info``: the side's :func:`_side_plan_info`, when already computed.
-    """
-    nodes, plan = (info or _side_plan_info(st, nodes, cut, optimize))[:2]
-    W = math.prod(st.size[i] for i in cut)
+def _check_cut(st: Structure, W: int, peak: int) -> None:
+    """The budget guard of the cut method: its ``W x W`` product and largest allocation."""
     check_size(
-        max(plan.peak_entries(), W * W),
+        max(peak, W * W),
         np.dtype(st.dtype).itemsize,
         what=f"the cut method (cut weight W={W})",
         instead=(
@@ -313,6 +273,17 @@ def _side_factor(st: Structure, nodes, cut, optimize, info=None):
             "tx.entropy(tn, A, alpha=2, method='replica')"
         ),
     )
+
+
+@no_gc
+def _side_factor(st: Structure, nodes, cut, optimize, info=None):
+    """Factor ``F`` (``k x W``) and ``log2`` scale of one side of the cut.
+
+    ``info``: the side's :func:`_side_plan_info`, when already computed.
+    """
+    nodes, plan = (info or _side_plan_info(st, nodes, cut, optimize))[:2]
+    W = math.prod(st.size[i] for i in cut)
+    _check_cut(st, W, plan.peak_entries())
     arrays = [_array(st, n) for n in nodes]
     a, ix, l2 = execute(plan, arrays, FloatArith())
     cut_set = set(cut)
@@ -368,20 +339,29 @@ def spectrum_of(st: Structure, method: str, optimize, cut_of, *, wide=None):
         return None
     side_b = [n for n in range(st.n_nodes) if n not in side_a]
     grad = _any_grad(st)
-    infos = [None, None]
-    if optimize is None and not grad:  # tree plans first (large networks are not cached)
-        infos = [_side_plan_info(st, s, cut, optimize, tree_only=True) for s in (side_a, side_b)]
-        if infos[0] is None or infos[1] is None:
-            infos = [None, None]
-    # tree sides are never loopy: the Gram route (loopy sides only) is not even tried
-    if not grad and infos[0] is None:
-        from .gram import gram_spectrum
+    # large tree sides, narrow cuts: level-wise batched factors, no plan (engine.batched)
+    batch = optimize is None and not grad and W <= 4096
+    if batch:
+        _check_cut(st, W, 0)  # each batched group checks its own stacks
+    fs = batched_factors(st, side_a, side_b, cut) if batch else None
+    if fs is not None:
+        (fx, lx), (fy, ly) = fs
+    else:
+        infos = [None, None]
+        if optimize is None and not grad:  # tree plans first (large networks are not cached)
+            infos = [_side_plan_info(st, s, cut, None, tree_only=True) for s in (side_a, side_b)]
+            if infos[0] is None or infos[1] is None:
+                infos = [None, None]
+        # tree sides are never loopy: the Gram route (loopy sides only) is not even tried
+        if not grad and infos[0] is None:
+            from .gram import gram_spectrum
 
-        sp = gram_spectrum(st, side_a, cut, optimize)  # None unless guarded and worth it
-        if sp is not None:
-            return sp
-    fx, lx = _side_factor(st, side_a, cut, optimize, **({"info": infos[0]} if infos[0] else {}))
-    fy, ly = _side_factor(st, side_b, cut, optimize, **({"info": infos[1]} if infos[1] else {}))
+            sp = gram_spectrum(st, side_a, cut, optimize)  # None unless guarded and worth it
+            if sp is not None:
+                return sp
+        kw = [{"info": i} if i else {} for i in infos]
+        fx, lx = _side_factor(st, side_a, cut, optimize, **kw[0])
+        fy, ly = _side_factor(st, side_b, cut, optimize, **kw[1])
     if _needs_grad(fx) or _needs_grad(fy):
         m = fx @ ar.do("transpose", fy)
     else:

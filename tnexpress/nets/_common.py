@@ -84,30 +84,36 @@ class WeightDrawer:
 
         The generator's normal and uniform streams are element by element, so
         one draw of the total size equals the successive draws; each array is
-        a view of one block per run of equal shapes (2^20 tensors: one call
-        instead of a million). ``"integer"`` weights are drawn one by one.
+        a view of one block per distinct shape, gathered from the draw (2^20
+        tensors: one call instead of a million). ``"integer"`` weights are drawn one by one.
         """
         shapes = [tuple(s) for s in shapes]
         if self.kind == "integer" or not shapes:
             return [self(*s) for s in shapes]
-        runs: list = []  # (shape, count) of consecutive equal shapes
-        for s in shapes:
-            if runs and runs[-1][0] == s:
-                runs[-1][1] += 1
-            else:
-                runs.append([s, 1])
         parts = 2 if self.dtype.kind == "c" else 1
-        total = parts * sum(math.prod(s) * k for s, k in runs)
-        raw = self._real((total,))
-        out: list = []
-        pos = 0
-        for s, k in runs:
+        sizes = np.fromiter((math.prod(s) for s in shapes), dtype=np.int64, count=len(shapes))
+        offsets = np.zeros(len(shapes), dtype=np.int64)
+        np.cumsum(parts * sizes[:-1], out=offsets[1:])
+        raw = self._real((int(parts * sizes.sum()),))
+        # per distinct shape, every tensor of that shape gathered into one block (the
+        # values stay those of the one sequential draw: each tensor reads its own stretch)
+        by_shape: dict = {}
+        for k, s in enumerate(shapes):
+            g = by_shape.get(s)
+            if g is None:
+                by_shape[s] = [k]
+            else:
+                g.append(k)
+        out: list = [None] * len(shapes)
+        for s, ks in by_shape.items():
             n = math.prod(s)
-            block = raw[pos : pos + parts * n * k].reshape(k, parts, n)
-            pos += parts * n * k
-            x = block[:, 0] + 1j * block[:, 1] if parts == 2 else block[:, 0]
-            x = np.ascontiguousarray(x.astype(self.dtype, copy=False)).reshape((k, *s))
-            out.extend(x)
+            idx = offsets[np.asarray(ks, dtype=np.int64)][:, None] + np.arange(n, dtype=np.int64)
+            x = raw[idx]
+            if parts == 2:
+                x = x + 1j * raw[idx + n]
+            x = np.ascontiguousarray(x.astype(self.dtype, copy=False)).reshape((len(ks), *s))
+            for k, xk in zip(ks, x):
+                out[k] = xk
         return out
 
 

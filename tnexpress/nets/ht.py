@@ -38,7 +38,12 @@ __all__ = ("ht", "ht2d", "ht_tree", "pooling_tree", "grid_tree", "tree_height", 
 
 
 def _is_leaf(node) -> bool:
-    return type(node) is int or (isinstance(node, numbers.Integral) and not isinstance(node, bool))
+    t = type(node)
+    if t is int:
+        return True
+    if t is tuple or t is list:  # the common inner nodes: no abstract-class check
+        return False
+    return isinstance(node, numbers.Integral) and not isinstance(node, bool)
 
 
 def tree_leaves(tree) -> list[int]:

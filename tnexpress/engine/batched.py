@@ -1,0 +1,412 @@
+r"""Level-wise, batched factors of tree-shaped sides of a cut (no per-step plan).
+
+The pairwise executor (:mod:`tnexpress.engine.executor`) runs a compiled plan
+one step at a time; at 2^20 tensors compiling and stepping cost tens of
+microseconds of Python per tensor. A side whose incidence graph is a tree
+(tensors joined by ordinary and hyper labels, rooted at the one tensor holding
+the cut labels) is contracted here without a plan:
+
+- every node ``v`` of the tree gets a factor ``F_v`` (``k_v x d_p``, ``p`` the
+  label to its parent; the cut labels at the root) with ``X_v = Q_v F_v``,
+  ``Q_v`` isometric, ``X_v`` the subtree's matricization (rows: its open legs);
+- ``F_v`` is the ``R`` factor (QR, never a Gram matrix) of ``T_v`` contracted
+  with its children's factors; a hyper label's children enter as their
+  row-wise Khatri-Rao product;
+- nodes of equal height and equal signature (shape, axis roles, children's row
+  counts) are stacked and done at once: one batched ``matmul`` per child label
+  and one batched ``numpy.linalg.qr`` per group;
+- long chains (nodes with a single child) are re-associated: runs of equal
+  elements are multiplied pairwise into blocks (batched, no QR, rows merged up
+  to :data:`BLOCK_ROWS`), then swept from the bottom with one QR per block.
+
+Every intermediate is rescaled by a power of two per item (``numpy.frexp``: no
+rounding), the exponents summed into ``log2``: nothing overflows float64.
+A side that is not such a tree returns ``None`` (the caller falls back to the
+executor).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .budget import check_size
+from .executor import identity_like, qr_r
+
+__all__ = ("side_terms", "tree_factor", "structure_side_factor", "BATCH_MIN_NODES")
+
+#: the batched route is taken for sides of at least this many tensors (below, the
+#: compiled plans are cached and the executor is as fast)
+BATCH_MIN_NODES = 4096
+#: chains of at least this many single-child nodes are blocked and swept
+CHAIN_MIN = 8
+#: row count up to which chain elements are multiplied into blocks without a QR
+BLOCK_ROWS = 64
+
+
+def side_terms(st, nodes):
+    """Nodes, their labels and the row labels of one side, terminals folded in.
+
+    A terminal is ``delta(row, k)``. Where ``k`` joins it to a single tensor of
+    the same side, that tensor takes ``row`` in place of ``k`` and the terminal
+    is dropped: the same network with one pairwise step fewer per open leg.
+    """
+    node_set = nodes if isinstance(nodes, frozenset | set) else set(nodes)
+    nodes = sorted(nodes)
+    n_tensors = len(st.tids)
+    rename: dict = {}
+    kept, rows = [], []
+    holders, st_inputs = st.holders, st.inputs
+    for n in nodes:
+        if n >= n_tensors:
+            row, k = st_inputs[n]
+            rows.append(row)
+            h = holders.get(k, ())
+            if len(h) == 2:
+                other = h[1] if h[0] == n else h[0]
+                if other != n and other < n_tensors and other in node_set:
+                    r = rename.get(other)
+                    if r is None:
+                        rename[other] = {k: row}
+                    else:
+                        r[k] = row
+                    continue
+        kept.append(n)
+    inputs = []
+    for n in kept:
+        r = rename.get(n)
+        t = st_inputs[n]
+        inputs.append(t if r is None else tuple([r.get(i, i) for i in t]))
+    return kept, inputs, rows
+
+
+def structure_side_factor(st, nodes, cut):
+    """``(F, log2)`` of one side of a structure's cut by :func:`tree_factor`, or ``None``."""
+    arrays = st.arrays
+    if any(a is not None and not isinstance(a, np.ndarray) for a in arrays):
+        return None
+    kept, inputs, rows = side_terms(st, nodes)
+    like = next(a for a in arrays if a is not None)
+    arrs = []
+    for n in kept:
+        a = arrays[n]
+        arrs.append(a if a is not None else identity_like(st.size[st.inputs[n][1]], like))
+    return tree_factor(arrs, inputs, rows, cut, st.size)
+
+
+def _guard(entries: int, itemsize: int) -> None:
+    """The memory budget for one stacked allocation of a batched group."""
+    check_size(
+        entries,
+        itemsize,
+        what="a stacked group of the batched side factor",
+        instead="lower tnexpress.engine.batched.BATCH_MIN_NODES above this network's size",
+    )
+
+
+def _frexp_scale(x, axes):
+    """``x`` divided per item by a power of two near its largest entry; the exponents' sum."""
+    m = np.abs(x).max(axis=axes) if axes else np.abs(x)
+    _, e = np.frexp(m)
+    e = np.where(m > 0, e, 0)
+    if not np.any(e):
+        return x, 0
+    shape = e.shape + (1,) * (x.ndim - e.ndim)
+    # a power of two in the real dtype: exact for real and complex entries alike
+    scale = np.ldexp(np.ones(shape, dtype=x.real.dtype), -e.reshape(shape))
+    return x * scale, int(e.sum())
+
+
+def tree_factor(arrays, inputs, rows, cut, size):
+    """Factor ``F`` (``k x W``) and ``log2`` scale of a tree-shaped side, or ``None``.
+
+    Parameters
+    ----------
+    arrays : list of numpy.ndarray
+        The side's tensors.
+    inputs : list of tuple
+        Their labels.
+    rows : iterable
+        Open (row) labels, each on one term.
+    cut : tuple
+        Cut labels; ``F``'s columns are their joint index in this order.
+    size : mapping
+        Dimension of every label.
+
+    Returns
+    -------
+    (numpy.ndarray, int) or None
+        ``None`` when the side is not a single tree rooted at one term holding
+        every cut label (loops, a forest, traces, labels summed on one term).
+    """
+    n = len(inputs)
+    if n == 0 or not cut:
+        return None  # no cut label: the sides are apart (the executor's outer products)
+    row_set = set(rows)
+    cut_set = set(cut)
+    holders: dict = {}
+    get = holders.get
+    for t, term in enumerate(inputs):
+        for x in term:
+            h = get(x)
+            if h is None:
+                holders[x] = [t]
+            else:
+                h.append(t)
+    # the root: one term holding every cut label; else each cut label roots the subtrees
+    # of its holders (joined at the end by Khatri-Rao and Kronecker products)
+    starts = []
+    for x in cut:
+        h = holders.pop(x, None)
+        if h is None:
+            return None
+        starts.append((x, h))
+    root = starts[0][1][0] if all(h == [starts[0][1][0]] for _, h in starts) else None
+    for x in row_set:
+        h = holders.pop(x, None)
+        if h is not None and len(h) != 1:
+            return None
+    # breadth first from the root: the label to the parent, the children per label and
+    # the axis order (children's labels, rows, parent or cut) of every node
+    plab: list = [None] * n
+    kids: list = [()] * n
+    perms: list = [None] * n
+    seen = bytearray(n)
+    if root is not None:
+        seen[root] = 1
+        order = [root]
+    else:
+        order = []
+        for x, h in starts:
+            for u in h:
+                if seen[u]:
+                    return None  # a term holding two cut labels, or one twice
+                seen[u] = 1
+                plab[u] = x
+                order.append(u)
+    pop = holders.pop
+    for v in order:
+        term = inputs[v]
+        px = plab[v]
+        cpos, rpos, ch = [], [], []
+        ppos = None
+        for i, x in enumerate(term):
+            h = pop(x, None)
+            if h is None:
+                if x == px:
+                    ppos = i
+                elif x not in cut_set:
+                    rpos.append(i)
+                continue
+            if len(h) < 2:
+                return None  # summed on one term
+            us = [u for u in h if u != v]
+            if len(us) != len(h) - 1:
+                return None  # a trace
+            for u in us:
+                if seen[u]:
+                    return None  # a cycle
+                seen[u] = 1
+                plab[u] = x
+                order.append(u)
+            cpos.append(i)
+            ch.append(us)
+        if v == root:
+            if len(term) != len(cpos) + len(rpos) + len(cut):
+                return None  # a trace
+            rpos.extend(term.index(x) for x in cut)
+        elif ppos is None or len(term) != len(cpos) + len(rpos) + 1:
+            return None
+        else:
+            rpos.append(ppos)
+        cpos.extend(rpos)
+        perms[v] = tuple(cpos)
+        kids[v] = ch
+    if len(order) != n:
+        return None  # a forest
+    # unary chains: a node with one child label holding one child (the root excluded)
+    chain_of: dict = {}  # top node -> list of members, bottom first
+    member = bytearray(n)
+    for v in order:
+        ch = kids[v]
+        if member[v] or v == root or len(ch) != 1 or len(ch[0]) != 1:
+            continue
+        chain = [v]  # breadth first: v is the top of its chain
+        u = ch[0][0]
+        while True:
+            cu = kids[u]
+            if u == root or len(cu) != 1 or len(cu[0]) != 1:
+                break
+            chain.append(u)
+            u = cu[0][0]
+        if len(chain) >= CHAIN_MIN:
+            for w in chain:
+                member[w] = 1
+            chain.reverse()
+            chain_of[v] = chain
+    # heights on the tree with chains collapsed; post-order = reversed breadth-first order
+    height = [0] * n
+    levels: dict = {}
+    for v in reversed(order):
+        if member[v]:
+            if v not in chain_of:
+                continue
+            h = 1 + height[kids[chain_of[v][0]][0][0]]
+        else:
+            h = 0
+            for us in kids[v]:
+                for u in us:
+                    if height[u] >= h:
+                        h = height[u] + 1
+        height[v] = h
+        lv = levels.get(h)
+        if lv is None:
+            levels[h] = [v]
+        else:
+            lv.append(v)
+    F: list = [None] * n
+    K = [0] * n  # rows of each factor
+    log2 = 0
+    for h in sorted(levels):
+        groups: dict = {}
+        for v in levels[h]:
+            if v in chain_of:
+                F[v], l2 = _chain(chain_of[v], arrays, perms, kids, F)
+                K[v] = F[v].shape[0]
+                log2 += l2
+                continue
+            ch = kids[v]
+            kk = tuple([tuple([K[u] for u in us]) for us in ch])
+            key = (arrays[v].shape, perms[v], kk, len(cut) if v == root else 1)
+            g = groups.get(key)
+            if g is None:
+                groups[key] = [v]
+            else:
+                g.append(v)
+        for (_, perm, kk, npar), vs in groups.items():
+            log2 += _group(vs, perm, kk, npar, arrays, kids, F, K)
+    if root is not None:
+        return F[root], log2
+    out = None
+    for _, h in starts:  # hyper cut labels: Khatri-Rao; several: Kronecker
+        G = F[h[0]]
+        for u in h[1:]:
+            G = (G[:, None, :] * F[u][None, :, :]).reshape(-1, G.shape[1])
+        out = G if out is None else np.kron(out, G)
+    if out.shape[0] > out.shape[1]:
+        out = qr_r(out)
+    out, l2 = _frexp_scale(out, (0, 1))
+    return out, log2 + l2
+
+
+def _group(vs, perm, kk, npar, arrays, kids, F, K) -> int:
+    """Factors of the nodes ``vs`` (one signature) at once; returns the log2 scale."""
+    nb = len(vs)
+    a0 = arrays[vs[0]]
+    # the largest stack: the inputs, or an intermediate (children's rows times the rest)
+    inner = a0.size
+    for j, ks in enumerate(kk):
+        inner = inner // a0.shape[perm[j]] * math.prod(ks)
+    _guard(nb * max(a0.size, inner), a0.dtype.itemsize)
+    T = np.stack([arrays[v] for v in vs])
+    T = T.transpose(0, *(p + 1 for p in perm))
+    T, log2 = _frexp_scale(T, tuple(range(1, T.ndim)))
+    dims = T.shape[1:]
+    m = len(kk)
+    d_ch = dims[:m]
+    d_rp = dims[m:]
+    d_p = 1
+    for d in d_rp[len(d_rp) - npar :]:  # the parent label, or the root's cut labels
+        d_p *= d
+    H = np.ascontiguousarray(T).reshape(nb, *dims)
+    kp = 1
+    for j in range(m):
+        us_all = [kids[v][j] for v in vs]
+        G = None
+        for c in range(len(kk[j])):
+            Fc = np.stack([F[us[c]] for us in us_all])  # (nb, k, d_x)
+            G = (
+                Fc
+                if G is None
+                else (G[:, :, None, :] * Fc[:, None, :, :]).reshape(nb, -1, d_ch[j])
+            )
+        # H: (nb, x_j, x_{j+1}.., rows.., parent, K..); G: (nb, k_j, x_j)
+        H = np.matmul(G, H.reshape(nb, d_ch[j], -1))  # (nb, k_j, rest)
+        kj = G.shape[1]
+        H = np.moveaxis(H.reshape(nb, kj, -1), 1, -1)  # K axes last, newest last
+        kp *= kj
+    d_r = 1
+    for d in d_rp[: len(d_rp) - npar]:
+        d_r *= d
+    # H: (nb, rows.., parent, K) -> (nb, rows*K, parent)
+    H = H.reshape(nb, d_r, d_p, kp).transpose(0, 1, 3, 2).reshape(nb, d_r * kp, d_p)
+    if d_r * kp > d_p:
+        H = np.linalg.qr(H, mode="r")
+    H, l2 = _frexp_scale(H, (1, 2))
+    k = H.shape[1]
+    for i, v in enumerate(vs):
+        F[v] = H[i]
+        K[v] = k
+    return log2 + l2
+
+
+def _chain(chain, arrays, perms, kids, F):
+    """Factor at the top of a chain (members bottom first) from its bottom child's."""
+    elems = []  # (3-tensor (a, P, b), log2) in chain order
+    log2 = 0
+    runs: list = []  # consecutive members of equal signature
+    for v in chain:
+        key = (arrays[v].shape, perms[v])
+        if runs and runs[-1][0] == key:
+            runs[-1][1].append(v)
+        else:
+            runs.append((key, [v]))
+    for (_, perm), vs in runs:
+        _guard(len(vs) * arrays[vs[0]].size, arrays[vs[0]].dtype.itemsize)
+        X = np.stack([arrays[v] for v in vs]).transpose(0, *(p + 1 for p in perm))
+        a, b = X.shape[1], X.shape[-1]
+        X = np.ascontiguousarray(X).reshape(len(vs), a, -1, b)
+        X, l2 = _frexp_scale(X, (1, 2, 3))
+        log2 += l2
+        tails = []  # odd elements left over, each after the blocks below it
+        while a == b and X.shape[0] >= 2 and X.shape[2] ** 2 <= BLOCK_ROWS:
+            if X.shape[0] % 2:
+                tails.append(X[-1])
+                X = X[:-1]
+            nb, P = X.shape[0] // 2, X.shape[2]
+            lo = X[0::2].reshape(nb, a * P, b)
+            hi = X[1::2].reshape(nb, b, P * b)
+            X, l2 = _frexp_scale(np.matmul(lo, hi).reshape(nb, a, P * P, b), (1, 2, 3))
+            log2 += l2
+        elems.extend(X)
+        elems.extend(reversed(tails))
+    bottom = chain[0]
+    R = F[kids[bottom][0][0]]
+    for S in elems:
+        a, P, b = S.shape
+        k = R.shape[0]
+        M = (R @ S.reshape(a, P * b)).reshape(k * P, b)
+        R = qr_r(M) if k * P > b else M
+        m = np.abs(R).max()
+        if m > 0:
+            e = int(np.frexp(m)[1])
+            if e:
+                R = R * np.ldexp(R.real.dtype.type(1), -e)
+                log2 += e
+    return R, log2
+
+
+def batched_factors(st, side_a, side_b, cut):
+    """``[(F_A, log2_A), (F_B, log2_B)]`` by :func:`tree_factor`, or ``None`` (small or loopy).
+
+    Taken for structures of at least :data:`BATCH_MIN_NODES` nodes whose arrays are all
+    numpy; either side not a tree gives ``None`` (the caller's executor route then).
+    """
+    if st.n_nodes < BATCH_MIN_NODES:
+        return None
+    fa = structure_side_factor(st, side_a, cut)
+    if fa is None:
+        return None
+    fb = structure_side_factor(st, side_b, cut)
+    return None if fb is None else [fa, fb]
