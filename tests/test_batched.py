@@ -131,9 +131,10 @@ def test_chains_blocked_and_swept_against_dense(seed, L, dtype, equal_bonds):
     _check(arrays, inputs, rows, ("cut",), dtype)
 
 
-def test_long_chain_overflow_kept_in_the_exponent():
+def test_long_chain_overflow_kept_in_the_exponent(monkeypatch):
     """4096 cores of norm ~1e3: the norm is 2^~40000, far beyond float64; the batched
-    route (taken at this size) and the executor route agree on values and log2 norm."""
+    route (taken at this size here) and the executor route agree on values and log2 norm."""
+    monkeypatch.setattr(B, "BATCH_MIN_NODES", 4096)
     net = tx.nets.tt(4096, 2, 3, seed=1)
     for t in net:
         t.modify(data=t.data * 1e3)
@@ -161,7 +162,8 @@ def _executor_spectrum(st, side_a, cut):
 
 @pytest.mark.parametrize("fam", ["tt", "ht"])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_families_batched_and_executor_routes_agree(fam, dtype):
+def test_families_batched_and_executor_routes_agree(fam, dtype, monkeypatch):
+    monkeypatch.setattr(B, "BATCH_MIN_NODES", 4096)
     N = 4096
     net = (tx.nets.tt if fam == "tt" else tx.nets.ht)(N, 2, 4, seed=3, dtype=dtype)
     st = build_structure(net, range(N // 2))
