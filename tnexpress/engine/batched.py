@@ -33,6 +33,7 @@ import numpy as np
 
 from .budget import check_size
 from .executor import identity_like, qr_r
+from .treepath import label_holders
 
 __all__ = ("side_terms", "tree_factor", "structure_side_factor", "BATCH_MIN_NODES")
 
@@ -148,15 +149,7 @@ def tree_factor(arrays, inputs, rows, cut, size):
         return None  # no cut label: the sides are apart (the executor's outer products)
     row_set = set(rows)
     cut_set = set(cut)
-    holders: dict = {}
-    get = holders.get
-    for t, term in enumerate(inputs):
-        for x in term:
-            h = get(x)
-            if h is None:
-                holders[x] = [t]
-            else:
-                h.append(t)
+    holders = label_holders(inputs)
     # the root: one term holding every cut label; else each cut label roots the subtrees
     # of its holders (joined at the end by Khatri-Rao and Kronecker products)
     starts = []

@@ -32,6 +32,20 @@ from __future__ import annotations
 __all__ = ("tree_path",)
 
 
+def label_holders(inputs) -> dict:
+    """``{label: [terms holding it, in term order]}`` of einsum ``inputs``."""
+    holders: dict = {}
+    get = holders.get
+    for t, term in enumerate(inputs):
+        for x in term:
+            h = get(x)
+            if h is None:
+                holders[x] = [t]
+            else:
+                h.append(t)
+    return holders
+
+
 def tree_path(inputs, output=(), *, ignore=()):
     """An ssa path contracting a tree-like network from the leaves to a root.
 
@@ -54,15 +68,7 @@ def tree_path(inputs, output=(), *, ignore=()):
     if n < 2:
         return []
     ignore = set(ignore)
-    holders: dict = {}
-    get = holders.get
-    for t, term in enumerate(inputs):
-        for x in term:
-            h = get(x)
-            if h is None:
-                holders[x] = [t]
-            else:
-                h.append(t)
+    holders = label_holders(inputs)
     for x in ignore:
         holders.pop(x, None)
     # the first term holding an output label (holder lists are in term order)
