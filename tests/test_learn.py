@@ -146,7 +146,15 @@ def test_to_tn_dense_matches_scores_on_grid():
 
 
 @pytest.mark.parametrize(
-    "name", ["tt-distinct", "tt-equal", "tt-patch", "convac-2d-mirror", "convac-patch"]
+    "name",
+    [
+        "tt-distinct",
+        "tt-equal",
+        "tt-patch",
+        "convac-2d-mirror",
+        "convac-patch",
+        "convac-window-neutral",
+    ],
 )
 def test_score_gradients_match_finite_differences(name):
     model = MODELS[name]()
