@@ -351,3 +351,23 @@ def test_zero_tree_network_raises():
     assert _uses_tree_plan(qtn.MPS_rand_state(6, 3, seed=1))
     with pytest.raises(ValueError, match="contracts to zero"):
         tx.entanglement_profile(psi)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("kind", ["mps", "ht", "peps"])
+def test_non_finite_entries_named_on_every_route(kind, bad):
+    # the tree plan said "contracts to zero" for a NaN; every route now gives the
+    # structure's finiteness error naming the tensor, and the caller's network is untouched
+    net = {
+        "mps": lambda: qtn.MPS_rand_state(6, 3, seed=2),
+        "ht": lambda: tx.nets.ht(8, 2, (2, 2, 2), seed=1),
+        "peps": lambda: qtn.PEPS.rand(2, 3, 2, seed=1),
+    }[kind]()
+    data = net.tensors[1].data.copy()
+    data.flat[0] = bad
+    net.tensors[1].modify(data=data)
+    before = [t.data.copy() for t in net]
+    with pytest.raises(ValueError, match="NaN or inf"):
+        tx.entanglement_profile(net)
+    for t, b in zip(net, before):
+        np.testing.assert_array_equal(t.data, b)

@@ -34,6 +34,7 @@ import numpy as np
 
 from .._gc import no_gc
 from ..engine.executor import qr_r
+from ..engine.structure import _check_finite
 from .schmidt import SchmidtSpectrum
 
 __all__ = ("tree_profile",)
@@ -76,6 +77,7 @@ def tree_profile(tn, seq, alpha, budget):
     arrays = [t.data for t in tensors]
     if not all(type(a) is np.ndarray for a in arrays):
         return None
+    _check_finite(tn, arrays)  # the general route's error, not "contracts to zero"
     dtypes = {a.dtype for a in arrays}
     if any(d.char not in "fdFD" for d in dtypes) or not all(a.size for a in arrays):
         return None
