@@ -105,7 +105,7 @@ def _guard(entries: int, itemsize: int) -> None:
         entries,
         itemsize,
         what="a stacked group of the batched side factor",
-        instead="lower tnexpress.engine.batched.BATCH_MIN_NODES above this network's size",
+        instead="raise tnexpress.engine.batched.BATCH_MIN_NODES above this network's size",
     )
 
 

@@ -35,7 +35,7 @@ import numpy as np
 from .._gc import no_gc
 from ..engine.executor import qr_r
 from ..engine.structure import _check_finite
-from .schmidt import SchmidtSpectrum
+from .schmidt import SchmidtSpectrum, renyi_bits
 
 __all__ = ("tree_profile",)
 
@@ -677,10 +677,4 @@ def _renyi_rows(p, alpha):
     tot = p.sum(axis=1)
     if not np.all(tot > 0):
         raise ValueError("the network contracts to zero: it has no Schmidt decomposition")
-    q = p / tot[:, None]
-    if alpha == 1:
-        lg = np.log2(np.where(q > 0, q, 1.0))
-        return -np.sum(q * lg, axis=1) + 0.0
-    if math.isinf(alpha):
-        return -np.log2(q.max(axis=1)) + 0.0
-    return np.log2(np.sum(q**alpha, axis=1)) / (1 - alpha) + 0.0
+    return renyi_bits(p / tot[:, None], alpha, axis=1)

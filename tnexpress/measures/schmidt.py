@@ -54,20 +54,30 @@ _METHODS = ("auto", "cut", "dense")
 REPLICA_W = 2**12
 
 
-def renyi_bits(p, alpha: float) -> float:
-    r"""Renyi-``alpha`` entropy in bits of positive probabilities ``p`` summing to 1.
+def renyi_bits(p, alpha: float, axis=None):
+    r"""Renyi-``alpha`` entropy in bits of probabilities ``p`` summing to 1.
 
     :math:`S_\alpha = \log_2(\sum_k p_k^\alpha) / (1 - \alpha)`; Shannon at ``alpha = 1``,
     :math:`-\log_2 \max_k p_k` at ``inf``; ``alpha > 0`` (the rank needs a threshold).
+    Zeros contribute nothing. ``axis=None``: one float; ``axis=k``: an array, one entropy
+    per slice along ``k`` (rows of stacked spectra).
 
     >>> renyi_bits(np.array([0.5, 0.5]), 1), renyi_bits(np.array([1.0]), 2)
     (1.0, 0.0)
+    >>> renyi_bits(np.array([[0.5, 0.5], [1.0, 0.0]]), 1, axis=1)
+    array([1., 0.])
     """
+    if axis is None:
+        if alpha == 1:
+            return float(-np.sum(p * np.log2(np.where(p > 0, p, 1.0)))) + 0.0
+        if math.isinf(alpha):
+            return float(-math.log2(p.max())) + 0.0
+        return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
     if alpha == 1:
-        return float(-np.sum(p * np.log2(p))) + 0.0
+        return -np.sum(p * np.log2(np.where(p > 0, p, 1.0)), axis=axis) + 0.0
     if math.isinf(alpha):
-        return float(-math.log2(p.max())) + 0.0
-    return float(math.log2(np.sum(p**alpha)) / (1 - alpha)) + 0.0
+        return -np.log2(p.max(axis=axis)) + 0.0
+    return np.log2(np.sum(p**alpha, axis=axis)) / (1 - alpha) + 0.0
 
 
 class SchmidtSpectrum:
