@@ -351,10 +351,9 @@ def spectrum_of(st: Structure, method: str, optimize, cut_of, *, wide=None):
     grad = _any_grad(st)
     # large tree sides, narrow cuts: level-wise batched factors, no plan (engine.batched)
     batch = optimize is None and not grad and W <= 4096
-    if batch:
-        _check_cut(st, W, 0)  # each batched group checks its own stacks
     fs = batched_factors(st, side_a, side_b, cut) if batch else None
     if fs is not None:
+        _check_cut(st, W, 0)  # the W x W product (each batched group checked its stacks)
         (fx, lx), (fy, ly) = fs
     else:
         infos = [None, None]
