@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 from helpers import brute_force_min_cut, random_hyper_network
+from hypothesis import given, settings
+from hypothesis import strategies as st_
 
 import tnexpress as tx
 from tnexpress import partitions as P
@@ -210,3 +212,48 @@ def test_tree_dp_refuses_loops():
     )
     assert _tree_min_cut(build_structure(ring, ["k0", "k1"])) is None
     assert tx.min_cut(ring, ["k0", "k1"]).weight == 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st_.integers(0, 2**31 - 1), n=st_.integers(2, 14), flip=st_.floats(0, 1))
+def test_compiled_tree_dp_matches_python_and_max_flow(seed, n, flip):
+    # the min-cut DP compiled by numba (networks from COMPILE_MIN_NODES nodes) and the same
+    # function run as Python give the same side; both agree with Dinic's max-flow
+    from tnexpress.engine.structure import build_structure, graph_arrays
+    from tnexpress.measures import _treecut
+    from tnexpress.measures.mincut import _min_cut_structure
+
+    rng = np.random.default_rng(seed)
+    tn = _random_tree_network(rng, n)
+    opens = tx.open_inds(tn)
+    if len(opens) < 2:
+        return
+    k = max(1, min(len(opens) - 1, int(flip * len(opens))))
+    A = [str(x) for x in rng.choice(opens, k, replace=False)]
+    st = build_structure(tn, A)
+    g = graph_arrays(st)
+    py = _treecut.tree_cut_mask(st, g)
+    old = _treecut.COMPILE_MIN_NODES
+    try:
+        _treecut.COMPILE_MIN_NODES = 0
+        compiled = _treecut.tree_cut_mask(st, g)
+    finally:
+        _treecut.COMPILE_MIN_NODES = old
+    assert (py is None) == (compiled is None)
+    if py is not None:
+        assert np.array_equal(py, compiled)
+        assert _min_cut_structure(st) == _min_cut_structure(st, tree=False)
+
+
+def test_capacity_scale_keeps_sums_in_int64():
+    # 2^21 labels of dimension 4 held by 2 nodes: the scale drops below 44 bits, and the
+    # largest sum the DP forms (3 (degree + 2) big) stays below 2^63
+    from tnexpress.measures._treecut import capacity_scale
+
+    sizes = np.full(2**21, 4)
+    deg = np.full(2**21, 2)
+    S = capacity_scale(sizes, deg)
+    assert 20 <= S < 44
+    big = 1 + int(sizes.size) * 2 * 2**S
+    assert 3 * (2 + 2) * 2 * big < 2**63
+    assert capacity_scale(np.array([4, 4]), np.array([2, 2])) == 44

@@ -24,9 +24,10 @@ import math
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from .._gc import no_gc
-from ..engine.structure import Structure, StructureCache
+from ..engine.structure import Structure, StructureCache, graph_arrays
 
 __all__ = ("MinCut", "min_cut", "min_cut_of", "min_cut_structure")
 
@@ -251,146 +252,16 @@ def _tree_min_cut(st: Structure):
     roots gives ``F_v(s)``, the cheapest cut of the whole component with ``v`` on
     ``s``; the largest source side among minimum cuts (the one max-flow reports)
     is the set of nodes with ``F_v(0)`` equal to the minimum. Linear time, exact
-    integer capacities (:func:`_capacity`).
+    integer capacities, compiled (:mod:`tnexpress.measures._treecut`).
     """
-    n = st.n_nodes
-    n_t = len(st.tids)  # nodes from n_t on are terminals
-    size = st.size
-    node_labels: list = [[] for _ in range(n)]
-    lab_nodes: list = []
-    lab_cap: list = []
-    caps: dict = {}
-    side = bytearray(n)  # 1: forced to A (source), 2: forced to B
-    for v in st.a_terminals:
-        side[v] = 1
-    for v in st.b_terminals:
-        side[v] |= 2
-    # a terminal on one tensor is folded into it: the tensor pays c on the other side
-    own0 = [0] * n
-    own1 = [0] * n
-    for ix, holders in st.holders.items():
-        if len(holders) < 2:
-            continue
-        if len(holders) == 2:
-            u, v = holders
-            if u == v:
-                continue
-            if u >= n_t or v >= n_t:
-                t, w = (u, v) if u >= n_t else (v, u)
-                if w < n_t:
-                    d = size[ix]
-                    c = caps.get(d)
-                    if c is None:
-                        c = caps[d] = _capacity(d)
-                    if side[t] == 1:
-                        own1[w] += c
-                    else:
-                        own0[w] += c
-                    continue
-            hs = holders
-        else:
-            hs = list(dict.fromkeys(holders))
-            if len(hs) < 2:
-                continue
-        d = size[ix]
-        c = caps.get(d)
-        if c is None:
-            c = caps[d] = _capacity(d)
-        lab = len(lab_nodes)
-        lab_nodes.append(hs)
-        lab_cap.append(c)
-        for u in hs:
-            node_labels[u].append(lab)
-    n_lab = len(lab_nodes)
-    big = 1 + sum(lab_cap) + sum(own0) + sum(own1)  # more than any finite cut
-    inf = big * (n + 1)
-    up = [-1] * n  # the label through which a node was reached
-    lab_up = [-1] * n_lab  # the node from which a label was expanded
-    seen = bytearray(n)
-    order: list = []
-    for r in range(n):
-        if seen[r] or (r >= n_t and not node_labels[r]):
-            continue  # folded terminals are not in the forest
-        seen[r] = 1
-        stack = [r]
-        while stack:
-            v = stack.pop()
-            order.append(v)
-            pv = up[v]
-            for lab in node_labels[v]:
-                if lab == pv:
-                    continue
-                if lab_up[lab] >= 0:
-                    return None  # a label met twice: a cycle
-                lab_up[lab] = v
-                for u in lab_nodes[lab]:
-                    if u == v:
-                        continue
-                    if seen[u]:
-                        return None
-                    seen[u] = 1
-                    up[u] = lab
-                    stack.append(u)
-    # up pass: f0, f1 of each subtree; per label the sums over its children
-    f0 = [0] * n
-    f1 = [0] * n
-    la0 = [0] * n_lab
-    la1 = [0] * n_lab
-    lmn = [0] * n_lab
-    for v in reversed(order):
-        s = side[v]
-        a0 = inf if s & 2 else own0[v]
-        a1 = inf if s & 1 else own1[v]
-        pv = up[v]
-        for lab in node_labels[v]:
-            if lab == pv:
-                continue
-            s0 = s1 = mn = 0
-            for u in lab_nodes[lab]:
-                if u != v:
-                    x0, x1 = f0[u], f1[u]
-                    s0 += x0
-                    s1 += x1
-                    mn += x0 if x0 < x1 else x1
-            la0[lab], la1[lab], lmn[lab] = s0, s1, mn
-            c = lab_cap[lab] + mn
-            a0 += s0 if s0 < c else c
-            a1 += s1 if s1 < c else c
-        f0[v], f1[v] = a0, a1
-    # down pass: F0, F1 of the whole component with the node on side 0 / 1, in place of
-    # f0, f1 (a node's F is written after its parent's, from its own f and the label sums)
-    F0, F1 = f0, f1
-    root_min = [0] * n
-    for v in order:
-        pv = up[v]
-        if pv < 0:
-            root_min[v] = F0[v] if F0[v] < F1[v] else F1[v]
-        else:
-            root_min[v] = root_min[lab_up[pv]]
-        G0, G1 = F0[v], F1[v]
-        for lab in node_labels[v]:
-            if lab == pv:
-                continue
-            s0, s1, mn, c = la0[lab], la1[lab], lmn[lab], lab_cap[lab]
-            cc = c + mn
-            # everything but this label's subtrees, v on side 0 / 1
-            p0 = G0 - (s0 if s0 < cc else cc)
-            p1 = G1 - (s1 if s1 < cc else cc)
-            pm = p0 if p0 < p1 else p1
-            for u in lab_nodes[lab]:
-                if u == v:
-                    continue
-                x0, x1 = F0[u], F1[u]  # still the subtree values f
-                r0, r1 = s0 - x0, s1 - x1
-                cut = c + pm + mn - (x0 if x0 < x1 else x1)
-                o0, o1 = p0 + r0, p1 + r1
-                F0[u] = x0 + (o0 if o0 < cut else cut)
-                F1[u] = x1 + (o1 if o1 < cut else cut)
-    if any(root_min[v] >= big for v in order if up[v] < 0):
-        return None  # a component whose terminals cannot be separated (cannot happen)
-    in_a = [v for v in order if F0[v] == root_min[v]]
-    in_a += [v for v in st.a_terminals if not seen[v]]
-    return frozenset(in_a)
+    mask = _tree_cut_mask(st)
+    return None if mask is None else frozenset(np.flatnonzero(mask).tolist())
+
+
+def _tree_cut_mask(st: Structure):
+    from ._treecut import tree_cut_mask
+
+    return tree_cut_mask(st, graph_arrays(st))
 
 
 _CUTS = StructureCache()
@@ -415,24 +286,25 @@ def min_cut_structure(st: Structure) -> tuple[frozenset, tuple]:
 
 
 def _min_cut_structure(st: Structure, *, tree: bool = True) -> tuple[frozenset, tuple]:
-    side_a = _tree_min_cut(st) if tree else None
-    if side_a is None:
+    g = graph_arrays(st)
+    in_a = _tree_cut_mask(st) if tree else None
+    if in_a is None:
         S, T, head, cap, adj = _flow_arrays(st)
         _max_flow(S, T, head, cap, adj)
         mark = _reaches_target(T, head, cap, adj)
-        side_a = frozenset([n for n in range(st.n_nodes) if not mark[n]])
+        in_a = np.frombuffer(bytes(mark[: st.n_nodes]), dtype=np.uint8) == 0
+    side_a = frozenset(np.flatnonzero(in_a).tolist())
+    # a label is cut when its holders are on both sides
+    on_a = in_a[g.lab_nodes].astype(np.int8)
+    starts = g.lab_ptr[:-1]
+    if on_a.size:
+        lo = np.minimum.reduceat(on_a, starts) if starts.size else on_a[:0]
+        hi = np.maximum.reduceat(on_a, starts) if starts.size else on_a[:0]
+        cut_ids = np.flatnonzero(lo != hi)
     else:
-        mark = bytearray(st.n_nodes)
-        for n in range(st.n_nodes):
-            mark[n] = n not in side_a
-    cut = []
-    for ix, holders in st.holders.items():
-        if len(holders) == 2:
-            if mark[holders[0]] != mark[holders[1]]:
-                cut.append(ix)
-        elif len(holders) > 2 and len({mark[h] for h in holders}) == 2:
-            cut.append(ix)
-    return side_a, tuple(cut)
+        cut_ids = np.zeros(0, dtype=np.int64)
+    labels = g.labels
+    return side_a, tuple([labels[i] for i in cut_ids.tolist()])
 
 
 def min_cut(tn, A) -> MinCut:
