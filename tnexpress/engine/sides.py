@@ -54,7 +54,14 @@ def _sites(tn) -> tuple[list, list]:
     if hasattr(type(tn), "site_inds") and hasattr(tn, "sites") and hasattr(tn, "site_ind"):
         try:
             site_ind, ind_map = tn.site_ind, tn.ind_map
-            pairs = [(s, ix) for s in tn.sites for ix in (site_ind(s),) if ix in ind_map]
+            sites = list(tn.sites)
+            fmt = getattr(tn, "site_ind_id", None)
+            if isinstance(fmt, str) and set(map(type, sites)) == {int}:
+                # int sites: quimb's site_ind is site_ind_id.format(site); C-level maps
+                inds = list(map(fmt.format, sites))
+                if all(map(ind_map.__contains__, inds)):
+                    return sites, inds
+            pairs = [(s, ix) for s in sites for ix in (site_ind(s),) if ix in ind_map]
         except Exception:  # not a genuine site-indexed network
             return [], []
         return [p[0] for p in pairs], [p[1] for p in pairs]
@@ -105,6 +112,31 @@ def _user_stacklevel() -> int:
         level += 1
         f = f.f_back
     return level
+
+
+def _int_side(A, sites, site_inds, opens):
+    """:func:`resolve_side` for many int positions, in numpy.
+
+    ``None`` on any bad entry: the general path then raises the error.
+    """
+    import numpy as np
+
+    pos = np.array(A, dtype=np.int64)
+    names = site_inds if sites else opens
+    n = len(names)
+    if pos.min() < 0 or pos.max() >= n:
+        return None
+    rest = np.ones(n, dtype=bool)
+    rest[pos] = False
+    if int(rest.sum()) != n - len(A):  # a repeated position
+        return None
+    a_inds = tuple(map(names.__getitem__, A))
+    b_inds = tuple(map(names.__getitem__, np.flatnonzero(rest).tolist()))
+    if sites:  # open legs that are not site indices: side B
+        b_inds += tuple(opens[len(site_inds) :])
+    if not b_inds:
+        return None
+    return a_inds, b_inds
 
 
 def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
@@ -164,6 +196,10 @@ def resolve_side(tn: qtn.TensorNetwork, A, *, name: str = "A"):
     if not A:
         raise ValueError(f"{name} is empty; a bipartition side needs at least one site")
     _warn_dangling(tn, opens, sites, site_inds)
+    if len(A) > 64 and set(map(type, A)) == {int}:
+        fast = _int_side(A, sites, site_inds, opens)
+        if fast is not None:
+            return fast
     is_int = [
         type(a) is int or (isinstance(a, numbers.Integral) and not isinstance(a, bool)) for a in A
     ]

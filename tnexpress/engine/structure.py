@@ -10,6 +10,7 @@ when ``k`` is a hyper-index (an input read by several windows).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import autoray as ar
 import numpy as np
@@ -49,13 +50,30 @@ class Structure:
     a_terminals: list[int]
     b_terminals: list[int]
     size: dict
-    holders: dict  # label -> list of nodes holding it (row labels excluded)
     dtype: np.dtype
 
     @property
     def n_nodes(self) -> int:
         """Number of tensors, terminals included."""
         return len(self.arrays)
+
+    @property
+    def holders(self) -> dict:
+        """``label -> list of nodes holding it`` (row labels excluded; made once, on demand).
+
+        The same information as :func:`graph_arrays`, as a dict: what the
+        routes for small networks read. Networks of 2^20 tensors that are
+        trees never build it.
+        """
+        h = self.__dict__.get("_holders")
+        if h is None:
+            g = graph_arrays(self)
+            nodes = g.lab_nodes.tolist()
+            ptr = g.lab_ptr.tolist()
+            h = self.__dict__["_holders"] = {
+                lab: nodes[ptr[i] : ptr[i + 1]] for i, lab in enumerate(g.labels)
+            }
+        return h
 
 
 class _Key:
@@ -78,10 +96,12 @@ class _Key:
 class GraphArrays:
     """The labels of a :class:`Structure` as integer arrays (compressed sparse rows).
 
-    Label ``i`` is ``labels[i]`` (the keys of ``st.holders``: row labels excluded);
-    its holders are ``lab_nodes[lab_ptr[i]:lab_ptr[i + 1]]`` (in ``st.holders``
-    order, repeats kept), its dimension ``lab_size[i]``. The labels of node ``n``
-    are ``node_lab[node_ptr[n]:node_ptr[n + 1]]``, in label order (not axis order).
+    Label ``i`` is ``labels[i]`` (every label but the terminals' row labels, in
+    order of first appearance); its holders are
+    ``lab_nodes[lab_ptr[i]:lab_ptr[i + 1]]`` (in node order, a node holding it
+    twice listed twice), its dimension ``lab_size[i]``. The labels of node ``n``
+    are ``node_lab[node_ptr[n]:node_ptr[n + 1]]``, in axis order (a terminal:
+    its class label only).
     """
 
     labels: list
@@ -93,33 +113,37 @@ class GraphArrays:
 
 
 def graph_arrays(st: Structure) -> GraphArrays:
-    """The :class:`GraphArrays` of ``st`` (computed once, kept on ``st``).
+    """The :class:`GraphArrays` of ``st`` (made by :func:`build_structure`)."""
+    return st.__dict__["_graph"]
 
-    Linear time, in numpy but for one pass over ``st.holders``; what the tree
-    algorithms on networks of 2^20 tensors (the min-cut DP) run on.
+
+def _make_graph(inputs, n_t, shapes, size) -> GraphArrays:
+    """:class:`GraphArrays` of ``inputs``, in a few C-level passes (no Python loop per label).
+
+    Nodes ``0 .. n_t-1`` are tensors with ``shapes``, the rest terminals ``(row, label)``.
     """
-    g = st.__dict__.get("_graph")
-    if g is not None:
-        return g
-    from itertools import chain
-
-    labels = list(st.holders)
-    hl = list(st.holders.values())
+    n = len(inputs)
+    flat = list(chain(chain.from_iterable(inputs[:n_t]), [t[1] for t in inputs[n_t:]]))
+    labels = list(dict.fromkeys(flat))
     n_lab = len(labels)
-    lens = np.fromiter(map(len, hl), np.int64, n_lab)
-    lab_ptr = np.zeros(n_lab + 1, np.int64)
-    np.cumsum(lens, out=lab_ptr[1:])
-    lab_nodes = np.fromiter(chain.from_iterable(hl), np.int64, int(lab_ptr[-1]))
-    size = st.size
-    lab_size = np.fromiter(map(size.__getitem__, labels), np.int64, n_lab)
-    order = np.argsort(lab_nodes, kind="stable")
-    node_lab = np.repeat(np.arange(n_lab, dtype=np.int64), lens)[order]
-    node_ptr = np.zeros(st.n_nodes + 1, np.int64)
-    np.cumsum(np.bincount(lab_nodes, minlength=st.n_nodes), out=node_ptr[1:])
-    g = st.__dict__["_graph"] = GraphArrays(
-        labels, lab_ptr, lab_nodes, lab_size, node_ptr, node_lab
+    lab_id = dict(zip(labels, range(n_lab)))
+    ids = np.fromiter(map(lab_id.__getitem__, flat), np.int64, len(flat))
+    lens = np.ones(n, np.int64)
+    lens[:n_t] = np.fromiter(map(len, inputs[:n_t]), np.int64, n_t)
+    node_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(lens, out=node_ptr[1:])
+    entry_size = np.fromiter(
+        chain(chain.from_iterable(shapes), map(size.__getitem__, flat[node_ptr[n_t] :])),
+        np.int64,
+        len(flat),
     )
-    return g
+    lab_size = np.zeros(n_lab, np.int64)
+    lab_size[ids] = entry_size
+    order = np.argsort(ids, kind="stable")
+    lab_nodes = np.repeat(np.arange(n, dtype=np.int64), lens)[order]
+    lab_ptr = np.zeros(n_lab + 1, np.int64)
+    np.cumsum(np.bincount(ids, minlength=n_lab), out=lab_ptr[1:])
+    return GraphArrays(labels, lab_ptr, lab_nodes, lab_size, node_ptr, ids)
 
 
 def structure_key(st: Structure) -> _Key:
@@ -220,6 +244,43 @@ class _Classes:
                 self.parent[r] = target
 
 
+def _shapes(ts, datas=None) -> list:
+    """Shapes of quimb tensors ``ts`` (tuples of ints), read off the arrays directly.
+
+    ``Tensor.shape`` dispatches through autoray (4.5 us a tensor here); numpy,
+    torch and jax arrays all have ``.shape``.
+    """
+    if datas is None:
+        datas = [t.data for t in ts]
+    try:
+        shapes = [tuple(d.shape) for d in datas]
+    except AttributeError:
+        return [t.shape for t in ts]
+    return shapes
+
+
+def _copy_candidates(tn) -> list:
+    """Tensor ids that may be COPY tensors, cheaply at 2^20 tensors.
+
+    Shape first (once per distinct shape), then the entry at flat position 1
+    (off the diagonal: zero in a delta, almost never zero in a weight), then
+    :func:`_is_copy_tensor`.
+    """
+    items = list(tn.tensor_map.items())
+    shapes = _shapes([t for _, t in items])
+    ok = {}
+    for s in set(shapes):
+        n = len(s)
+        ok[s] = n >= 3 and s.count(s[0]) == n and s[0] ** n <= 2**20
+    out = []
+    for (tid, t), s in zip(items, shapes):
+        if ok[s]:
+            d = t.data
+            if isinstance(d, np.ndarray) and (s[0] == 1 or d.item(1) == 0) and _is_copy_tensor(t):
+                out.append(tid)
+    return out
+
+
 def _copy_tensor_merges(tn, opens):
     r"""Labels to merge for explicit COPY tensors: a delta is one hyper-index.
 
@@ -251,9 +312,11 @@ def _copy_tensor_merges(tn, opens):
     class_holders: dict = {}
     dropped: set = set()
     n_left = tn.num_tensors
-    for tid, t in tn.tensor_map.items():
-        if n_left <= 1 or not _is_copy_tensor(t):
-            continue
+    tensor_map = tn.tensor_map
+    for tid in _copy_candidates(tn):
+        if n_left <= 1:
+            break
+        t = tensor_map[tid]
         roots = [find(ix) for ix in t.inds]
         if len(set(roots)) != len(roots):
             continue  # two legs already one class: merging would leave a diagonal
@@ -277,6 +340,38 @@ def _copy_tensor_merges(tn, opens):
     return find, dropped
 
 
+def _all_finite_views(arrays):
+    """:func:`_all_finite_fast` for many numpy views of a few bases, in C-level passes.
+
+    ``None`` where it does not apply (other types, mixed dtypes, loose arrays).
+    """
+    from operator import attrgetter
+
+    if len(arrays) < 4096 or set(map(type, arrays)) != {np.ndarray}:
+        return None
+    dts = set(map(attrgetter("dtype"), arrays))
+    if len(dts) != 1:
+        return None
+    (dt,) = dts
+    if dt.kind not in "fc":
+        return True
+    bases = list(map(attrgetter("base"), arrays))
+    by_id = dict(zip(map(id, bases), bases))
+    if len(by_id) > 64:
+        return None
+    ids = np.fromiter(map(id, bases), np.uint64, len(bases))
+    uniq, inv = np.unique(ids, return_inverse=True)
+    covered = np.bincount(
+        inv.reshape(-1),
+        weights=np.fromiter(map(attrgetter("size"), arrays), np.float64, len(arrays)),
+    )
+    for u, c in zip(uniq.tolist(), covered.tolist()):
+        b = by_id[u]
+        if type(b) is not np.ndarray or b.dtype != dt or 2 * c < b.size:
+            return None
+    return all(bool(np.isfinite(b.sum())) for b in by_id.values())
+
+
 def _all_finite_fast(arrays) -> bool:
     """True if every numpy array is certainly finite (``False``: look closer).
 
@@ -284,6 +379,9 @@ def _all_finite_fast(arrays) -> bool:
     NaN or infinite). Views of one base (a builder's bulk draw) are proven by
     one sum over the base when the views cover at least half of it.
     """
+    fast = _all_finite_views(arrays)
+    if fast is not None:
+        return fast
     bases: dict = {}
     loose = []
     for a in arrays:
@@ -401,29 +499,31 @@ def build_structure(tn, A) -> Structure:
     opens = set(a_inds) | set(b_inds)
     tn = _squeeze_unit_bonds(tn, opens, datas)
     find, dropped = _copy_tensor_merges(tn, opens)
-    arrays, inputs, tids = [], [], []
     size: dict = {}
-    holders: dict = {}
-    get, update = holders.get, size.update
-    for tid, t in tn.tensor_map.items():
-        data = t.data
-        labels = t.inds
-        if dropped:  # merged COPY tensors: legs take their class's name
-            labels = tuple([find(ix) for ix in labels])
-        # shapes read once per tensor (dropped COPY tensors too: their legs' sizes)
-        update(zip(labels, data.shape if hasattr(data, "shape") else t.shape))
-        if dropped and tid in dropped:
-            continue
-        node = len(arrays)
-        arrays.append(data)
-        inputs.append(labels)
-        tids.append(tid)
-        for ix in labels:
-            h = get(ix)
-            if h is None:
-                holders[ix] = [node]
-            else:
-                h.append(node)
+    if not dropped:  # the common case: C-level passes over the tensors
+        ts = list(tn.tensor_map.values())
+        tids = list(tn.tensor_map)
+        arrays = [t.data for t in ts]
+        inputs = [t.inds for t in ts]
+        shapes = _shapes(ts, arrays)
+        size.update(zip(chain.from_iterable(inputs), chain.from_iterable(shapes)))
+        opens_list = a_inds + b_inds
+        labs = opens_list
+    else:  # merged COPY tensors: legs take their class's name
+        arrays, inputs, tids, shapes = [], [], [], []
+        for tid, t in tn.tensor_map.items():
+            labels = tuple([find(ix) for ix in t.inds])
+            shape = t.shape
+            # dropped COPY tensors too: their legs' sizes
+            size.update(zip(labels, shape))
+            if tid in dropped:
+                continue
+            arrays.append(t.data)
+            inputs.append(labels)
+            tids.append(tid)
+            shapes.append(shape)
+        opens_list = a_inds + b_inds
+        labs = [find(ix) for ix in opens_list]
     if not all(type(d) is int for d in set(size.values())):
         size = {ix: int(d) for ix, d in size.items()}
     # distinct dtypes first: str(dtype) per array costs more than the rest at N = 4096
@@ -432,23 +532,16 @@ def build_structure(tn, A) -> Structure:
         dtype = np.result_type(*[np.dtype(str(d).replace("torch.", "")) for d in dtypes])
     except TypeError:
         dtype = np.dtype("float64")
-    node = len(arrays)
-    a_terms = list(range(node, node + len(a_inds)))
-    b_terms = list(range(node + len(a_inds), node + len(a_inds) + len(b_inds)))
-    arrays += [None] * (len(a_inds) + len(b_inds))  # identities, made lazily when contracted
-    for ix in a_inds + b_inds:
-        lab = find(ix) if dropped else ix
-        row = ("open", ix)  # row_label(ix)
-        inputs.append((row, lab))
-        size[row] = size[lab]
-        h = get(lab)  # row labels: on one terminal, not listed
-        if h is None:
-            holders[lab] = [node]
-        else:
-            h.append(node)
-        node += 1
+    n_t = len(arrays)
+    a_terms = list(range(n_t, n_t + len(a_inds)))
+    b_terms = list(range(n_t + len(a_inds), n_t + len(opens_list)))
+    arrays += [None] * len(opens_list)  # identities, made lazily when contracted
+    rows = [("open", ix) for ix in opens_list]  # row_label(ix)
+    inputs += zip(rows, labs)
+    size.update(zip(rows, map(size.__getitem__, labs)))
+    graph = _make_graph(inputs, n_t, shapes, size)
     freeze_if_large(len(arrays))  # its tuples and lists: never scanned by the collector again
-    return Structure(
+    st = Structure(
         arrays=arrays,
         inputs=inputs,
         tids=tids,
@@ -457,6 +550,7 @@ def build_structure(tn, A) -> Structure:
         a_terminals=a_terms,
         b_terminals=b_terms,
         size=size,
-        holders=holders,
         dtype=dtype,
     )
+    st.__dict__["_graph"] = graph
+    return st
