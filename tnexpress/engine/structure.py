@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
+from operator import attrgetter
 
 import autoray as ar
 import numpy as np
@@ -117,28 +118,30 @@ def graph_arrays(st: Structure) -> GraphArrays:
     return st.__dict__["_graph"]
 
 
-def _make_graph(inputs, n_t, shapes, size) -> GraphArrays:
+def _make_graph(inputs, n_t, shapes, size=None) -> GraphArrays:
     """:class:`GraphArrays` of ``inputs``, in a few C-level passes (no Python loop per label).
 
     Nodes ``0 .. n_t-1`` are tensors with ``shapes``, the rest terminals ``(row, label)``.
+    Label sizes come from the shapes; ``size`` gives those of labels held by
+    terminals alone (``None``: every terminal's label is on a tensor).
     """
     n = len(inputs)
     flat = list(chain(chain.from_iterable(inputs[:n_t]), [t[1] for t in inputs[n_t:]]))
-    labels = list(dict.fromkeys(flat))
+    lab_id: dict = {}
+    sd = lab_id.setdefault
+    # one pass: a new label gets the next id (measured 2.3x faster than fromkeys + a map)
+    ids = np.array([sd(x, len(lab_id)) for x in flat], dtype=np.int64)
+    labels = list(lab_id)
     n_lab = len(labels)
-    lab_id = dict(zip(labels, range(n_lab)))
-    ids = np.fromiter(map(lab_id.__getitem__, flat), np.int64, len(flat))
     lens = np.ones(n, np.int64)
     lens[:n_t] = np.fromiter(map(len, inputs[:n_t]), np.int64, n_t)
     node_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(lens, out=node_ptr[1:])
-    entry_size = np.fromiter(
-        chain(chain.from_iterable(shapes), map(size.__getitem__, flat[node_ptr[n_t] :])),
-        np.int64,
-        len(flat),
-    )
+    m = int(node_ptr[n_t])
     lab_size = np.zeros(n_lab, np.int64)
-    lab_size[ids] = entry_size
+    if size is not None:
+        lab_size[ids[m:]] = np.fromiter(map(size.__getitem__, flat[m:]), np.int64, len(flat) - m)
+    lab_size[ids[:m]] = np.fromiter(chain.from_iterable(shapes), np.int64, m)
     order = np.argsort(ids, kind="stable")
     lab_nodes = np.repeat(np.arange(n, dtype=np.int64), lens)[order]
     lab_ptr = np.zeros(n_lab + 1, np.int64)
@@ -259,7 +262,7 @@ def _shapes(ts, datas=None) -> list:
     return shapes
 
 
-def _copy_candidates(tn) -> list:
+def _copy_candidates(tn, shapes=None) -> list:
     """Tensor ids that may be COPY tensors, cheaply at 2^20 tensors.
 
     Shape first (once per distinct shape), then the entry at flat position 1
@@ -267,7 +270,8 @@ def _copy_candidates(tn) -> list:
     :func:`_is_copy_tensor`.
     """
     items = list(tn.tensor_map.items())
-    shapes = _shapes([t for _, t in items])
+    if shapes is None:
+        shapes = _shapes([t for _, t in items])
     ok = {}
     for s in set(shapes):
         n = len(s)
@@ -281,7 +285,7 @@ def _copy_candidates(tn) -> list:
     return out
 
 
-def _copy_tensor_merges(tn, opens):
+def _copy_tensor_merges(tn, opens, shapes=None):
     r"""Labels to merge for explicit COPY tensors: a delta is one hyper-index.
 
     A COPY tensor :math:`\delta(i_1, \ldots, i_m)` forces its legs to one value,
@@ -313,7 +317,7 @@ def _copy_tensor_merges(tn, opens):
     dropped: set = set()
     n_left = tn.num_tensors
     tensor_map = tn.tensor_map
-    for tid in _copy_candidates(tn):
+    for tid in _copy_candidates(tn, shapes):
         if n_left <= 1:
             break
         t = tensor_map[tid]
@@ -444,7 +448,7 @@ def _check_finite(tn, arrays=None) -> None:
             )
 
 
-def _squeeze_unit_bonds(tn, opens, datas=None):
+def _squeeze_unit_bonds(tn, opens, shapes):
     """``tn`` without its inner dimension-1 indices (a copy; ``tn`` itself if it has none).
 
     Summing over one value is exact, and a dimension-1 bond weighs ``log2 1 = 0``
@@ -453,10 +457,7 @@ def _squeeze_unit_bonds(tn, opens, datas=None):
     an extra dimension-1 leg would no longer be recognized as one (a looser
     min cut). Open legs stay, whatever their dimension; tensor ids are kept.
     """
-    if datas is None:
-        datas = [t.data for t in tn.tensor_map.values()]
-    shapes = [d.shape if hasattr(d, "shape") else np.shape(d) for d in datas]
-    if not any(1 in s for s in shapes):
+    if not any(1 in s for s in set(shapes)):
         return tn
     return tn.squeeze(exclude=set(opens))
 
@@ -494,19 +495,23 @@ def build_structure(tn, A) -> Structure:
     """
     tn = check_network(tn)
     a_inds, b_inds = resolve_side(tn, A)
-    datas = [t.data for t in tn.tensor_map.values()]
+    ts = list(tn.tensor_map.values())
+    datas = [t.data for t in ts]
     _check_finite(tn, datas)
     opens = set(a_inds) | set(b_inds)
-    tn = _squeeze_unit_bonds(tn, opens, datas)
-    find, dropped = _copy_tensor_merges(tn, opens)
+    shapes = _shapes(ts, datas)
+    squeezed = _squeeze_unit_bonds(tn, opens, shapes)
+    if squeezed is not tn:
+        tn = squeezed
+        ts = list(tn.tensor_map.values())
+        datas = [t.data for t in ts]
+        shapes = _shapes(ts, datas)
+    find, dropped = _copy_tensor_merges(tn, opens, shapes)
     size: dict = {}
     if not dropped:  # the common case: C-level passes over the tensors
-        ts = list(tn.tensor_map.values())
         tids = list(tn.tensor_map)
-        arrays = [t.data for t in ts]
+        arrays = datas
         inputs = [t.inds for t in ts]
-        shapes = _shapes(ts, arrays)
-        size.update(zip(chain.from_iterable(inputs), chain.from_iterable(shapes)))
         opens_list = a_inds + b_inds
         labs = opens_list
     else:  # merged COPY tensors: legs take their class's name
@@ -524,10 +529,11 @@ def build_structure(tn, A) -> Structure:
             shapes.append(shape)
         opens_list = a_inds + b_inds
         labs = [find(ix) for ix in opens_list]
-    if not all(type(d) is int for d in set(size.values())):
-        size = {ix: int(d) for ix, d in size.items()}
     # distinct dtypes first: str(dtype) per array costs more than the rest at N = 4096
-    dtypes = {a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype for a in arrays}
+    try:
+        dtypes = set(map(attrgetter("dtype"), arrays))
+    except AttributeError:
+        dtypes = {a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype for a in arrays}
     try:
         dtype = np.result_type(*[np.dtype(str(d).replace("torch.", "")) for d in dtypes])
     except TypeError:
@@ -538,8 +544,12 @@ def build_structure(tn, A) -> Structure:
     arrays += [None] * len(opens_list)  # identities, made lazily when contracted
     rows = [("open", ix) for ix in opens_list]  # row_label(ix)
     inputs += zip(rows, labs)
+    graph = _make_graph(inputs, n_t, shapes, size if dropped else None)
+    if not dropped:  # every label is on a tensor: its size from the graph
+        size = dict(zip(graph.labels, graph.lab_size.tolist()))
+    elif not all(type(d) is int for d in set(size.values())):
+        size = {ix: int(d) for ix, d in size.items()}
     size.update(zip(rows, map(size.__getitem__, labs)))
-    graph = _make_graph(inputs, n_t, shapes, size)
     freeze_if_large(len(arrays))  # its tuples and lists: never scanned by the collector again
     st = Structure(
         arrays=arrays,
