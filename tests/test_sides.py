@@ -1,11 +1,14 @@
 """Sides: ints are positions in tn.sites order, bare values refused, dangling legs warned."""
 
+import re
 import warnings
 
 import numpy as np
 import pytest
 import quimb as qu
 import quimb.tensor as qtn
+from hypothesis import given, settings
+from hypothesis import strategies as st_
 
 import tnexpress as tx
 from tnexpress.engine import resolve_side
@@ -66,3 +69,46 @@ def test_dangling_non_site_index_warns():
 def test_plain_network_ints_are_open_ind_positions():
     tn = qtn.TensorNetwork([qtn.rand_tensor((2, 3), "ab"), qtn.rand_tensor((3, 4), "bc")])
     assert resolve_side(tn, [1]) == (("c",), ("a",))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st_.integers(66, 200),
+    data=st_.data(),
+    kind=st_.sampled_from(["tt", "peps", "plain"]),
+)
+def test_many_int_positions_take_the_numpy_path_with_the_same_answer(n, data, kind):
+    # more than 64 plain ints are resolved in numpy; numpy ints take the general path
+    import quimb.tensor as qtn
+
+    if kind == "tt":
+        tn = tx.nets.tt(n, 2, 2, seed=0)
+    elif kind == "peps":
+        tn = qtn.PEPS.rand(2, n // 2, bond_dim=1, seed=0)
+    else:  # no sites: positions in open_inds order
+        tn = qtn.TensorNetwork(list(tx.nets.tt(n, 2, 2, seed=0).tensors))
+    n_open = len(tx.open_inds(tn))
+    A = data.draw(
+        st_.lists(st_.integers(0, n_open - 1), min_size=65, max_size=n_open, unique=True),
+        label="A",
+    )
+    bad = data.draw(st_.sampled_from([None, "repeat", "negative", "too big"]), label="bad")
+    if bad == "repeat":
+        A.append(A[0])
+    elif bad == "negative":
+        A.append(-1)
+    elif bad == "too big":
+        A.append(n_open)
+    slow = [np.int64(a) for a in A]
+    try:
+        want = resolve_side(tn, slow)
+    except (ValueError, TypeError) as e:
+        with pytest.raises(type(e), match=re.escape(str(e)[:10])):
+            resolve_side(tn, A)
+        return
+    assert bad is None
+    got = resolve_side(tn, A)
+    assert got == want
+    opens = tx.open_inds(tn)  # positions: in sites order, which open_inds lists first
+    assert got[0] == tuple(opens[a] for a in A)
+    assert set(got[1]) == set(opens) - set(got[0])
