@@ -129,6 +129,12 @@ def test_chains_blocked_and_swept_against_dense(seed, L, dtype, equal_bonds):
     arrays = [_rand(rng, [size[x] for x in ix], dtype) for ix in inputs]
     rows = [f"r{i}" for i in range(L)]
     _check(arrays, inputs, rows, ("cut",), dtype)
+    old = B.SWEEP_MIN
+    B.SWEEP_MIN = 1  # every run of equal blocks by the compiled sweep (float64, complex128)
+    try:
+        _check(arrays, inputs, rows, ("cut",), dtype)
+    finally:
+        B.SWEEP_MIN = old
 
 
 def test_long_chain_overflow_kept_in_the_exponent(monkeypatch):
@@ -217,3 +223,24 @@ def test_loopy_and_disconnected_sides_are_refused():
     assert B.tree_factor(arrays, apart, ["r0", "r1"], ("cut",), size) is None
     trace = [("a", "a", "cut")]
     assert B.tree_factor([rng.standard_normal((2, 2, 2))], trace, [], ("cut",), size) is None
+
+
+@PROFILE
+@given(random_networks(max_tensors=6, max_open=6), hs.data())
+def test_side_terms_numpy_equals_the_loop(tn, data):
+    # large sides are folded in numpy over the graph arrays: the same kept nodes, inputs
+    # and rows as the loop, on random networks (COPY classes, hyper-indices, open legs on
+    # two tensors)
+    from tnexpress.engine import batched as B
+    from tnexpress.engine.structure import build_structure
+    from tnexpress.measures.mincut import min_cut_structure
+
+    A = data.draw(sides(tn))
+    st = build_structure(tn, A)
+    side_a, _ = min_cut_structure(st)
+    side_b = frozenset(range(st.n_nodes)) - side_a
+    for nodes in (side_a, side_b):
+        if not nodes:
+            continue
+        loop = B.side_terms(st, nodes)
+        assert B._side_terms_numpy(st, nodes) == loop
