@@ -25,9 +25,10 @@ __all__ = ("tree_cut_mask", "capacity_scale")
 #: below this fixed-point scale (networks with ~2^30 labels) the exact max-flow is used
 MIN_SCALE_BITS = 20
 #: structures of at least this many nodes run the compiled DP; smaller ones the same
-#: function as plain Python (measured: the first compiled call in a process costs ~50 ms
-#: with numba's disk cache, 6 s without; the Python DP takes 0.11 s on 8192 nodes)
-COMPILE_MIN_NODES = 4096
+#: function as plain Python. Measured: the first compiled call of a process costs ~50 ms
+#: with numba's disk cache (6 s without one, once); uncompiled, the DP costs ~16 us a
+#: node over these arrays (36 ms for an MPS of 1024 sites, 2048 nodes)
+COMPILE_MIN_NODES = 512
 _COMPILED: list = []
 
 
