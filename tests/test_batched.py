@@ -223,6 +223,15 @@ def test_loopy_and_disconnected_sides_are_refused():
     assert B.tree_factor(arrays, apart, ["r0", "r1"], ("cut",), size) is None
     trace = [("a", "a", "cut")]
     assert B.tree_factor([rng.standard_normal((2, 2, 2))], trace, [], ("cut",), size) is None
+    # two tensors sharing two ordinary labels (a loop), a trace on a child, a label on one term
+    for terms in (
+        [("a", "b", "cut"), ("a", "b", "r0")],
+        [("a", "cut"), ("a", "b", "b")],
+        [("a", "cut"), ("a", "c")],
+    ):
+        arrays = [rng.standard_normal([size[x] for x in ix]) for ix in terms]
+        rows = [x for x in ("r0",) if any(x in t for t in terms)]
+        assert B.tree_factor(arrays, terms, rows, ("cut",), size) is None
 
 
 @PROFILE

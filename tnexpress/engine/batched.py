@@ -118,25 +118,28 @@ def _side_terms_numpy(st, nodes):
     ren = dict(zip([labels[i] for i in k[folded].tolist()], [rows[i] for i in folded]))
     touched = np.zeros(st.n_nodes, dtype=bool)
     touched[other[fold]] = True
-    kept = arr[:split].tolist() + term[~fold].tolist()
+    kept_arr = np.concatenate([arr[:split], term[~fold]])
+    kept = kept_arr.tolist()
     rg = ren.get
-    inputs = [
-        tuple(map(rg, st_inputs[n], st_inputs[n])) if touched[n] else st_inputs[n] for n in kept
-    ]
+    # only the touched tensors are rebuilt (a Python bool list: no numpy scalar per node)
+    inputs = [st_inputs[n] for n in kept]
+    for i in np.flatnonzero(touched[kept_arr]).tolist():
+        t = inputs[i]
+        inputs[i] = tuple(map(rg, t, t))
     return kept, inputs, rows
 
 
 def structure_side_factor(st, nodes, cut):
     """``(F, log2)`` of one side of a structure's cut by :func:`tree_factor`, or ``None``."""
     arrays = st.arrays
-    if any(a is not None and not isinstance(a, np.ndarray) for a in arrays):
+    # one pass in C over the types, then a check per distinct type
+    if not all(t is type(None) or issubclass(t, np.ndarray) for t in set(map(type, arrays))):
         return None
     kept, inputs, rows = side_terms(st, nodes)
     like = next(a for a in arrays if a is not None)
-    arrs = []
-    for n in kept:
-        a = arrays[n]
-        arrs.append(a if a is not None else identity_like(st.size[st.inputs[n][1]], like))
+    arrs = [arrays[n] for n in kept]
+    for i in [i for i, a in enumerate(arrs) if a is None]:
+        arrs[i] = identity_like(st.size[st.inputs[kept[i]][1]], like)
     return tree_factor(arrs, inputs, rows, cut, st.size)
 
 
@@ -236,10 +239,21 @@ def tree_factor(arrays, inputs, rows, cut, size):
                 elif x not in cut_set:
                     rpos.append(i)
                 continue
-            if len(h) < 2:
+            nh = len(h)
+            if nh == 2:  # an ordinary label: no list built
+                u = h[1] if h[0] == v else h[0]
+                if u == v or seen[u]:
+                    return None  # a trace, or a cycle
+                seen[u] = 1
+                plab[u] = x
+                order.append(u)
+                cpos.append(i)
+                ch.append((u,))
+                continue
+            if nh < 2:
                 return None  # summed on one term
             us = [u for u in h if u != v]
-            if len(us) != len(h) - 1:
+            if len(us) != nh - 1:
                 return None  # a trace
             for u in us:
                 if seen[u]:
