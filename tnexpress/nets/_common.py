@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections import deque
 
 import numpy as np
 import quimb.tensor as qtn
@@ -87,33 +88,36 @@ class WeightDrawer:
         a view of one block per distinct shape, gathered from the draw (2^20
         tensors: one call instead of a million). ``"integer"`` weights are drawn one by one.
         """
-        shapes = [tuple(s) for s in shapes]
+        shapes = list(map(tuple, shapes))
         if self.kind == "integer" or not shapes:
             return [self(*s) for s in shapes]
         parts = 2 if self.dtype.kind == "c" else 1
-        sizes = np.fromiter((math.prod(s) for s in shapes), dtype=np.int64, count=len(shapes))
+        # distinct shapes in first-seen order, and each tensor's shape code
+        code = {s: c for c, s in enumerate(dict.fromkeys(shapes))}
+        codes = np.fromiter(map(code.__getitem__, shapes), dtype=np.int64, count=len(shapes))
+        sizes = np.array([math.prod(s) for s in code], dtype=np.int64)[codes]
         offsets = np.zeros(len(shapes), dtype=np.int64)
         np.cumsum(parts * sizes[:-1], out=offsets[1:])
         raw = self._real((int(parts * sizes.sum()),))
         # per distinct shape, every tensor of that shape gathered into one block (the
         # values stay those of the one sequential draw: each tensor reads its own stretch)
-        by_shape: dict = {}
-        for k, s in enumerate(shapes):
-            g = by_shape.get(s)
-            if g is None:
-                by_shape[s] = [k]
-            else:
-                g.append(k)
         out: list = [None] * len(shapes)
-        for s, ks in by_shape.items():
+        for s, c in code.items():
             n = math.prod(s)
-            idx = offsets[np.asarray(ks, dtype=np.int64)][:, None] + np.arange(n, dtype=np.int64)
-            x = raw[idx]
-            if parts == 2:
-                x = x + 1j * raw[idx + n]
+            ks = np.flatnonzero(codes == c)
+            if parts == 1 and ks[-1] - ks[0] + 1 == len(ks):  # one run: a plain slice
+                a = int(offsets[ks[0]])
+                x = raw[a : a + len(ks) * n]
+            else:
+                idx = offsets[ks][:, None] + np.arange(n, dtype=np.int64)
+                x = raw[idx]
+                if parts == 2:
+                    x = x + 1j * raw[idx + n]
             x = np.ascontiguousarray(x.astype(self.dtype, copy=False)).reshape((len(ks), *s))
-            for k, xk in zip(ks, x):
-                out[k] = xk
+            if len(ks) == len(shapes):
+                out = list(x)
+            else:
+                deque(map(out.__setitem__, ks.tolist(), x), maxlen=0)
         return out
 
 
@@ -131,6 +135,17 @@ def as_gen_vector(
         tn = fast_network(tensors)
     else:
         tn = qtn.TensorNetwork(tensors, virtual=True)
+    return _wrap(tn, n_sites, copy_tensors)
+
+
+def gen_vector_from_columns(
+    datas, inds, tags, n_sites: int, *, copy_tensors: bool = False
+) -> qtn.TensorNetworkGenVector:
+    """:func:`as_gen_vector` of ``zip(datas, inds, tags)``, without making the triples."""
+    return _wrap(network_from_columns(datas, inds, tags), n_sites, copy_tensors)
+
+
+def _wrap(tn, n_sites, copy_tensors):
     if copy_tensors:
         tn = resolve_hyperinds(tn)
     freeze_if_large(tn.num_tensors)  # 2^20 tensors: never scanned by the collector again
@@ -157,6 +172,23 @@ _FAST_OK: list = []
 
 def fast_network(triples) -> qtn.TensorNetwork:
     """``qtn.TensorNetwork([qtn.Tensor(d, inds, tags), ...], virtual=True)``, built directly.
+
+    Fills quimb's maps (``tensor_map``, ``tag_map``, ``ind_map``, inner and
+    outer index sets) in one pass instead of one ``add_tensor`` per tensor
+    (measured 4x faster at 65,536 tensors); the result is the same network
+    (``tests/test_fast_network.py`` compares every map). Falls back to quimb's
+    own constructor if its internals ever change.
+    """
+    return _fast_network(triples)
+
+
+def network_from_columns(datas, inds, tags) -> qtn.TensorNetwork:
+    """:func:`fast_network` of ``zip(datas, inds, tags)``, without a list of triples."""
+    return _fast_network(zip(datas, inds, tags))
+
+
+def _fast_network(triples) -> qtn.TensorNetwork:
+    """Body of :func:`fast_network` (``triples``: any iterable of ``(data, inds, tags)``).
 
     Fills quimb's maps (``tensor_map``, ``tag_map``, ``ind_map``, inner and
     outer index sets) in one pass instead of one ``add_tensor`` per tensor

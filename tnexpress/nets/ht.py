@@ -31,7 +31,7 @@ import quimb.tensor as qtn
 from .._gc import no_gc
 from .._typing import Ranks, Seed, WeightKind
 from .._validate import check_positive_int, check_ranks
-from ._common import SITE_TAG, WeightDrawer, as_gen_vector
+from ._common import SITE_TAG, WeightDrawer, gen_vector_from_columns
 from ._registry import register_family
 
 __all__ = ("ht", "ht2d", "ht_tree", "pooling_tree", "grid_tree", "tree_height", "tree_leaves")
@@ -230,8 +230,7 @@ def ht_tree(
         shapes.append((root_dim, Y))
         inds.append((root_ix, "y"))
     tags.append(("OUT",))
-    tensors = list(zip(draw.many(shapes), inds, tags))  # (data, inds, tags) triples
-    return as_gen_vector(tensors, N, copy_tensors=copy_tensors)
+    return gen_vector_from_columns(draw.many(shapes), inds, tags, N, copy_tensors=copy_tensors)
 
 
 def ht(

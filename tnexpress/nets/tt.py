@@ -11,12 +11,14 @@ array (a recurrent cell applied N - 2 times).
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import quimb.tensor as qtn
 
 from .._gc import no_gc
 from .._typing import Seed, WeightKind
 from .._validate import check_positive_int
-from ._common import SITE_TAG, WeightDrawer, as_gen_vector
+from ._common import SITE_IND, SITE_TAG, WeightDrawer, gen_vector_from_columns
 from ._registry import register_family
 
 __all__ = ("tt",)
@@ -64,12 +66,13 @@ def tt(
         datas = [draw(M, rank)] + [shared] * (N - 2) + [draw(rank, M)]
     else:  # one draw for all cores (the same values as core by core)
         datas = draw.many([(M, rank)] + [(rank, M, rank)] * (N - 2) + [(rank, M)])
-    # (data, inds, tags) triples: as_gen_vector builds the network in one pass
-    inds = [("k0", "b0")]
-    inds += [(f"b{i - 1}", f"k{i}", f"b{i}") for i in range(1, N - 1)]
-    inds.append((f"b{N - 2}", f"k{N - 1}"))
-    tags = [("CORE", SITE_TAG.format(i)) for i in range(N)]
-    return as_gen_vector(list(zip(datas, inds, tags)), N)
+    # inds and tags columns: gen_vector_from_columns builds the network in one pass
+    # each name made once (bond b{i} shared by cores i and i+1)
+    k = list(map(SITE_IND.format, range(N)))
+    b = list(map("b{}".format, range(N - 1)))
+    inds = [(k[0], b[0]), *zip(b[:-1], k[1:-1], b[1:]), (b[N - 2], k[N - 1])]
+    tags = list(zip(repeat("CORE"), map(SITE_TAG.format, range(N))))
+    return gen_vector_from_columns(datas, inds, tags, N)
 
 
 def _tt_partitions(N, **_):
