@@ -219,7 +219,7 @@ def test_tree_dp_refuses_loops():
 def test_compiled_tree_dp_matches_python_and_max_flow(seed, n, flip):
     # the min-cut DP compiled by numba (networks from COMPILE_MIN_NODES nodes) and the same
     # function run as Python give the same side; both agree with Dinic's max-flow
-    from tnexpress.engine.structure import build_structure, graph_arrays
+    from tnexpress.engine.structure import build_structure
     from tnexpress.measures import _treecut
     from tnexpress.measures.mincut import _min_cut_structure
 
@@ -231,12 +231,11 @@ def test_compiled_tree_dp_matches_python_and_max_flow(seed, n, flip):
     k = max(1, min(len(opens) - 1, int(flip * len(opens))))
     A = [str(x) for x in rng.choice(opens, k, replace=False)]
     st = build_structure(tn, A)
-    g = graph_arrays(st)
-    py = _treecut.tree_cut_mask(st, g)
+    py = _treecut.tree_cut_mask(st)
     old = _treecut.COMPILE_MIN_NODES
     try:
         _treecut.COMPILE_MIN_NODES = 0
-        compiled = _treecut.tree_cut_mask(st, g)
+        compiled = _treecut.tree_cut_mask(st)
     finally:
         _treecut.COMPILE_MIN_NODES = old
     assert (py is None) == (compiled is None)

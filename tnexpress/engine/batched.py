@@ -446,6 +446,8 @@ def _chain(chain, arrays, perms, kids, F):
             log2 += int(l2)
             i = j
             continue
+        # short runs, other dtypes: the same step as _sweep_py, with qr_r (LAPACK geqrf
+        # called directly, cheaper than numpy.linalg.qr; not callable from numba)
         for S in elems[i:j]:
             a, P, b = S.shape
             k = R.shape[0]

@@ -52,6 +52,7 @@ class Structure:
     b_terminals: list[int]
     size: dict
     dtype: np.dtype
+    graph: GraphArrays  # the same labels as integer arrays (see graph_arrays)
 
     @property
     def n_nodes(self) -> int:
@@ -115,7 +116,7 @@ class GraphArrays:
 
 def graph_arrays(st: Structure) -> GraphArrays:
     """The :class:`GraphArrays` of ``st`` (made by :func:`build_structure`)."""
-    return st.__dict__["_graph"]
+    return st.graph
 
 
 def _make_graph(inputs, n_t, shapes, size=None) -> GraphArrays:
@@ -247,14 +248,12 @@ class _Classes:
                 self.parent[r] = target
 
 
-def _shapes(ts, datas=None) -> list:
+def _shapes(ts, datas) -> list:
     """Shapes of quimb tensors ``ts`` (tuples of ints), read off the arrays directly.
 
     ``Tensor.shape`` dispatches through autoray (4.5 us a tensor here); numpy,
     torch and jax arrays all have ``.shape``.
     """
-    if datas is None:
-        datas = [t.data for t in ts]
     try:
         shapes = [tuple(d.shape) for d in datas]
     except AttributeError:
@@ -262,7 +261,7 @@ def _shapes(ts, datas=None) -> list:
     return shapes
 
 
-def _copy_candidates(tn, shapes=None) -> list:
+def _copy_candidates(tn, shapes) -> list:
     """Tensor ids that may be COPY tensors, cheaply at 2^20 tensors.
 
     Shape first (once per distinct shape), then the entry at flat position 1
@@ -270,8 +269,6 @@ def _copy_candidates(tn, shapes=None) -> list:
     :func:`_is_copy_tensor`.
     """
     items = list(tn.tensor_map.items())
-    if shapes is None:
-        shapes = _shapes([t for _, t in items])
     ok = {}
     for s in set(shapes):
         n = len(s)
@@ -285,7 +282,7 @@ def _copy_candidates(tn, shapes=None) -> list:
     return out
 
 
-def _copy_tensor_merges(tn, opens, shapes=None):
+def _copy_tensor_merges(tn, opens, shapes):
     r"""Labels to merge for explicit COPY tensors: a delta is one hyper-index.
 
     A COPY tensor :math:`\delta(i_1, \ldots, i_m)` forces its legs to one value,
@@ -349,8 +346,6 @@ def _all_finite_views(arrays):
 
     ``None`` where it does not apply (other types, mixed dtypes, loose arrays).
     """
-    from operator import attrgetter
-
     if len(arrays) < 4096 or set(map(type, arrays)) != {np.ndarray}:
         return None
     dts = set(map(attrgetter("dtype"), arrays))
@@ -508,26 +503,25 @@ def build_structure(tn, A) -> Structure:
         shapes = _shapes(ts, datas)
     find, dropped = _copy_tensor_merges(tn, opens, shapes)
     size: dict = {}
+    opens_list = a_inds + b_inds
     if not dropped:  # the common case: C-level passes over the tensors
         tids = list(tn.tensor_map)
         arrays = datas
         inputs = [t.inds for t in ts]
-        opens_list = a_inds + b_inds
         labs = opens_list
     else:  # merged COPY tensors: legs take their class's name
-        arrays, inputs, tids, shapes = [], [], [], []
-        for tid, t in tn.tensor_map.items():
+        arrays, inputs, tids, kept_shapes = [], [], [], []
+        for (tid, t), data, shape in zip(tn.tensor_map.items(), datas, shapes):
             labels = tuple([find(ix) for ix in t.inds])
-            shape = t.shape
             # dropped COPY tensors too: their legs' sizes
             size.update(zip(labels, shape))
             if tid in dropped:
                 continue
-            arrays.append(t.data)
+            arrays.append(data)
             inputs.append(labels)
             tids.append(tid)
-            shapes.append(shape)
-        opens_list = a_inds + b_inds
+            kept_shapes.append(shape)
+        shapes = kept_shapes
         labs = [find(ix) for ix in opens_list]
     # distinct dtypes first: str(dtype) per array costs more than the rest at N = 4096
     try:
@@ -551,7 +545,7 @@ def build_structure(tn, A) -> Structure:
         size = {ix: int(d) for ix, d in size.items()}
     size.update(zip(rows, map(size.__getitem__, labs)))
     freeze_if_large(len(arrays))  # its tuples and lists: never scanned by the collector again
-    st = Structure(
+    return Structure(
         arrays=arrays,
         inputs=inputs,
         tids=tids,
@@ -561,6 +555,5 @@ def build_structure(tn, A) -> Structure:
         b_terminals=b_terms,
         size=size,
         dtype=dtype,
+        graph=graph,
     )
-    st.__dict__["_graph"] = graph
-    return st

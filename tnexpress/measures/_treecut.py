@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-__all__ = ("tree_cut_mask", "capacity_scale")
+__all__ = ("tree_cut_mask", "capacity", "capacity_scale")
 
 #: below this fixed-point scale (networks with ~2^30 labels) the exact max-flow is used
 MIN_SCALE_BITS = 20
@@ -30,6 +30,11 @@ MIN_SCALE_BITS = 20
 #: node over these arrays (36 ms for an MPS of 1024 sites, 2048 nodes)
 COMPILE_MIN_NODES = 512
 _COMPILED: list = []
+
+
+def capacity(dim: int, bits: int) -> int:
+    """``log2(dim)`` in fixed point with ``2^bits`` units per bit (0 for ``dim <= 1``)."""
+    return round(math.log2(dim) * (1 << bits)) if dim > 1 else 0
 
 
 def capacity_scale(lab_size: np.ndarray, degree: np.ndarray, max_bits: int = 44) -> int:
@@ -219,21 +224,20 @@ def _dp(n_nodes: int):
     return _COMPILED[0]
 
 
-def tree_cut_mask(st, graph):
+def tree_cut_mask(st):
     """Mask of side A of the largest-source-side min cut of ``st``, or ``None``.
 
     ``None`` when the flow graph is not a forest (or too large for int64
     capacities, see :func:`capacity_scale`): the caller runs max-flow.
     """
+    graph = st.graph
     lens = np.diff(graph.lab_ptr)
     multi = lens >= 2
     S = capacity_scale(graph.lab_size[multi], lens[multi])
     if S < MIN_SCALE_BITS:
         return None
     dims, inv = np.unique(graph.lab_size, return_inverse=True)
-    caps = np.array(
-        [round(math.log2(int(d)) * (1 << S)) if d > 1 else 0 for d in dims], dtype=np.int64
-    )[inv.reshape(-1)]
+    caps = np.array([capacity(int(d), S) for d in dims], dtype=np.int64)[inv.reshape(-1)]
     side = np.zeros(st.n_nodes, np.int8)
     side[np.asarray(st.a_terminals, dtype=np.int64)] = 1
     side[np.asarray(st.b_terminals, dtype=np.int64)] |= 2

@@ -28,6 +28,7 @@ import numpy as np
 
 from .._gc import no_gc
 from ..engine.structure import Structure, StructureCache, graph_arrays
+from ._treecut import capacity, tree_cut_mask
 
 __all__ = ("MinCut", "min_cut", "min_cut_of", "min_cut_structure")
 
@@ -110,7 +111,7 @@ _SCALE_BITS = 44
 
 
 def _capacity(dim: int) -> int:
-    return round(math.log2(dim) * (1 << _SCALE_BITS)) if dim > 1 else 0
+    return capacity(dim, _SCALE_BITS)
 
 
 def _flow_arrays(st: Structure):
@@ -254,14 +255,8 @@ def _tree_min_cut(st: Structure):
     is the set of nodes with ``F_v(0)`` equal to the minimum. Linear time, exact
     integer capacities, compiled (:mod:`tnexpress.measures._treecut`).
     """
-    mask = _tree_cut_mask(st)
+    mask = tree_cut_mask(st)
     return None if mask is None else frozenset(np.flatnonzero(mask).tolist())
-
-
-def _tree_cut_mask(st: Structure):
-    from ._treecut import tree_cut_mask
-
-    return tree_cut_mask(st, graph_arrays(st))
 
 
 _CUTS = StructureCache()
@@ -287,7 +282,7 @@ def min_cut_structure(st: Structure) -> tuple[frozenset, tuple]:
 
 def _min_cut_structure(st: Structure, *, tree: bool = True) -> tuple[frozenset, tuple]:
     g = graph_arrays(st)
-    in_a = _tree_cut_mask(st) if tree else None
+    in_a = tree_cut_mask(st) if tree else None
     if in_a is None:
         S, T, head, cap, adj = _flow_arrays(st)
         _max_flow(S, T, head, cap, adj)
@@ -296,13 +291,10 @@ def _min_cut_structure(st: Structure, *, tree: bool = True) -> tuple[frozenset, 
     side_a = frozenset(np.flatnonzero(in_a).tolist())
     # a label is cut when its holders are on both sides
     on_a = in_a[g.lab_nodes].astype(np.int8)
-    starts = g.lab_ptr[:-1]
-    if on_a.size:
-        lo = np.minimum.reduceat(on_a, starts) if starts.size else on_a[:0]
-        hi = np.maximum.reduceat(on_a, starts) if starts.size else on_a[:0]
-        cut_ids = np.flatnonzero(lo != hi)
-    else:
-        cut_ids = np.zeros(0, dtype=np.int64)
+    starts = g.lab_ptr[:-1]  # every label has a holder: no empty segment
+    lo = np.minimum.reduceat(on_a, starts) if on_a.size else on_a
+    hi = np.maximum.reduceat(on_a, starts) if on_a.size else on_a
+    cut_ids = np.flatnonzero(lo != hi)
     labels = g.labels
     return side_a, tuple([labels[i] for i in cut_ids.tolist()])
 
