@@ -170,31 +170,20 @@ def _quimb_layout_ok() -> bool:
 _FAST_OK: list = []
 
 
+def network_from_columns(datas, inds, tags) -> qtn.TensorNetwork:
+    """:func:`fast_network` of ``zip(datas, inds, tags)``, without a list of triples."""
+    return fast_network(zip(datas, inds, tags))
+
+
 def fast_network(triples) -> qtn.TensorNetwork:
     """``qtn.TensorNetwork([qtn.Tensor(d, inds, tags), ...], virtual=True)``, built directly.
 
-    Fills quimb's maps (``tensor_map``, ``tag_map``, ``ind_map``, inner and
-    outer index sets) in one pass instead of one ``add_tensor`` per tensor
-    (measured 4x faster at 65,536 tensors); the result is the same network
-    (``tests/test_fast_network.py`` compares every map). Falls back to quimb's
-    own constructor if its internals ever change.
-    """
-    return _fast_network(triples)
-
-
-def network_from_columns(datas, inds, tags) -> qtn.TensorNetwork:
-    """:func:`fast_network` of ``zip(datas, inds, tags)``, without a list of triples."""
-    return _fast_network(zip(datas, inds, tags))
-
-
-def _fast_network(triples) -> qtn.TensorNetwork:
-    """Body of :func:`fast_network` (``triples``: any iterable of ``(data, inds, tags)``).
-
-    Fills quimb's maps (``tensor_map``, ``tag_map``, ``ind_map``, inner and
-    outer index sets) in one pass instead of one ``add_tensor`` per tensor
-    (measured 4x faster at 65,536 tensors); the result is the same network
-    (``tests/test_executor.py`` compares every map). Falls back to quimb's own
-    constructor if its internals ever change.
+    ``triples``: any iterable of ``(data, inds, tags)``. Fills quimb's maps
+    (``tensor_map``, ``tag_map``, ``ind_map``, inner and outer index sets) in
+    one pass instead of one ``add_tensor`` per tensor (measured 4x faster at
+    65,536 tensors); the result is the same network (``tests/test_fast_network.py``
+    compares every map). Falls back to quimb's own constructor if its internals
+    ever change.
     """
     if not _FAST_OK:
         _FAST_OK.append(_quimb_layout_ok())
