@@ -28,6 +28,7 @@ executor).
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 import numpy as np
 
@@ -43,6 +44,10 @@ __all__ = ("side_terms", "tree_factor", "structure_side_factor", "BATCH_MIN_NODE
 #: tt(16384) 0.365 vs 0.415 s); from tt(65536) the batched route wins first and repeated
 #: calls (2.05 vs 2.40 s repeated)
 BATCH_MIN_NODES = 32768
+#: sides of at least this many nodes are walked by the compiled walk
+#: (:mod:`tnexpress.engine._treewalk`; the same factors, bit for bit); smaller ones, and
+#: sides it does not take, by :func:`tree_factor`
+WALK_MIN = 4096
 #: chains of at least this many single-child nodes are blocked and swept
 CHAIN_MIN = 8
 #: row count up to which chain elements are multiplied into blocks without a QR
@@ -135,6 +140,12 @@ def structure_side_factor(st, nodes, cut):
     # one pass in C over the types, then a check per distinct type
     if not all(t is type(None) or issubclass(t, np.ndarray) for t in set(map(type, arrays))):
         return None
+    if len(nodes) >= WALK_MIN:  # the walk compiled over the graph arrays
+        from ._treewalk import walk_side_factor
+
+        out = walk_side_factor(st, nodes, cut)
+        if out is not None:
+            return out
     kept, inputs, rows = side_terms(st, nodes)
     like = next(a for a in arrays if a is not None)
     arrs = [arrays[n] for n in kept]
@@ -153,15 +164,40 @@ def _guard(entries: int, itemsize: int) -> None:
     )
 
 
+def _stack(arrays):
+    """``numpy.stack`` of arrays of one shape, by one ``concatenate`` (the same array).
+
+    ``numpy.stack`` makes a new view of every input: 1.42 s against 0.13 s for 524288
+    arrays of 4 x 2 x 4 (measured).
+    """
+    a0 = arrays[0]
+    if a0.ndim == 0 or len(arrays) < 64 or len(set(map(attrgetter("shape"), arrays))) != 1:
+        return np.stack(arrays)  # (which raises on unequal shapes)
+    return np.concatenate(arrays).reshape(len(arrays), *a0.shape)
+
+
+#: items whose largest entry lies within 2^+-(maxexp / SCALE_FREE) of 1 are not rescaled
+#: (a pass saved; ``maxexp`` of the dtype: 1024 for float64, 128 for float32)
+SCALE_FREE = 8
+
+
 def _frexp_scale(x, axes):
     """``x`` divided per item by a power of two near its largest entry; the exponents' sum."""
-    m = np.abs(x).max(axis=axes) if axes else np.abs(x)
-    _, e = np.frexp(m)
-    e = np.where(m > 0, e, 0)
-    if not np.any(e):
+    real = x.dtype.kind == "f"
+    if real and axes:  # max |x| without an |x| array: two reductions
+        m = np.maximum(x.max(axis=axes), -x.min(axis=axes))
+    else:
+        m = np.abs(x).max(axis=axes) if axes else np.abs(x)
+    _, e = np.frexp(m)  # frexp(0) = (0, 0): zero items stay
+    free = np.finfo(m.dtype).maxexp // SCALE_FREE  # float64: 2^+-128, float32: 2^+-16
+    if int(e.max()) <= free and int(e.min()) >= -free:
+        # every item near 1: left as it is (a product of two such items stays far inside
+        # the dtype's range; the next rescale brings it back)
         return x, 0
     shape = e.shape + (1,) * (x.ndim - e.ndim)
-    # a power of two in the real dtype: exact for real and complex entries alike
+    if real:  # exact: a power of two, as the product below
+        return np.ldexp(x, -e.reshape(shape)), int(e.sum())
+    # a power of two in the real dtype: exact for complex entries too
     scale = np.ldexp(np.ones(shape, dtype=x.real.dtype), -e.reshape(shape))
     return x * scale, int(e.sum())
 
@@ -353,14 +389,34 @@ def tree_factor(arrays, inputs, rows, cut, size):
 
 def _group(vs, perm, kk, npar, arrays, kids, F, K) -> int:
     """Factors of the nodes ``vs`` (one signature) at once; returns the log2 scale."""
-    nb = len(vs)
-    a0 = arrays[vs[0]]
+    child_stacks = []
+    for j, ks in enumerate(kk):
+        us_all = [kids[v][j] for v in vs]
+        child_stacks.append([_stack([F[us[c]] for us in us_all]) for c in range(len(ks))])
+    H, log2 = _group_core([arrays[v] for v in vs], perm, kk, npar, child_stacks)
+    k = H.shape[1]
+    for i, v in enumerate(vs):
+        F[v] = H[i]
+        K[v] = k
+    return log2
+
+
+def _group_core(Ts, perm, kk, npar, child_stacks):
+    """``(H, log2)``: the stacked factors ``H[i]`` of a group's nodes.
+
+    ``Ts``: the nodes' arrays (one shape), ``perm`` their axis order (child
+    axes, rows, parent or cut axes), ``kk`` the children's row counts per
+    child label, ``child_stacks[j][c]``: the ``c``-th children's factors of
+    child label ``j``, stacked over the nodes (``nb x k x d``).
+    """
+    nb = len(Ts)
+    a0 = Ts[0]
     # the largest stack: the inputs, or an intermediate (children's rows times the rest)
     inner = a0.size
     for j, ks in enumerate(kk):
         inner = inner // a0.shape[perm[j]] * math.prod(ks)
     _guard(nb * max(a0.size, inner), a0.dtype.itemsize)
-    T = np.stack([arrays[v] for v in vs])
+    T = _stack(Ts)
     T = T.transpose(0, *(p + 1 for p in perm))
     T, log2 = _frexp_scale(T, tuple(range(1, T.ndim)))
     dims = T.shape[1:]
@@ -373,10 +429,8 @@ def _group(vs, perm, kk, npar, arrays, kids, F, K) -> int:
     H = np.ascontiguousarray(T).reshape(nb, *dims)
     kp = 1
     for j in range(m):
-        us_all = [kids[v][j] for v in vs]
         G = None
-        for c in range(len(kk[j])):
-            Fc = np.stack([F[us[c]] for us in us_all])  # (nb, k, d_x)
+        for Fc in child_stacks[j]:  # (nb, k, d_x)
             G = (
                 Fc
                 if G is None
@@ -395,17 +449,11 @@ def _group(vs, perm, kk, npar, arrays, kids, F, K) -> int:
     if d_r * kp > d_p:
         H = np.linalg.qr(H, mode="r")
     H, l2 = _frexp_scale(H, (1, 2))
-    k = H.shape[1]
-    for i, v in enumerate(vs):
-        F[v] = H[i]
-        K[v] = k
-    return log2 + l2
+    return H, log2 + l2
 
 
 def _chain(chain, arrays, perms, kids, F):
     """Factor at the top of a chain (members bottom first) from its bottom child's."""
-    elems = []  # (3-tensor (a, P, b), log2) in chain order
-    log2 = 0
     runs: list = []  # consecutive members of equal signature
     for v in chain:
         key = (arrays[v].shape, perms[v])
@@ -413,9 +461,22 @@ def _chain(chain, arrays, perms, kids, F):
             runs[-1][1].append(v)
         else:
             runs.append((key, [v]))
-    for (_, perm), vs in runs:
-        _guard(len(vs) * arrays[vs[0]].size, arrays[vs[0]].dtype.itemsize)
-        X = np.stack([arrays[v] for v in vs]).transpose(0, *(p + 1 for p in perm))
+    runs = [(perm, vs) for (_, perm), vs in runs]
+    return _chain_runs(runs, arrays.__getitem__, F[kids[chain[0]][0][0]])
+
+
+def _chain_runs(runs, array_of, R):
+    """``(R, log2)``: ``R`` (the bottom child's factor) swept up a chain.
+
+    ``runs``: ``(perm, nodes)`` per run of consecutive members of one shape and
+    axis order, bottom first; ``array_of(node)``: a member's array.
+    """
+    elems = []  # (3-tensor (a, P, b), log2) in chain order
+    log2 = 0
+    for perm, vs in runs:
+        a0 = array_of(vs[0])
+        _guard(len(vs) * a0.size, a0.dtype.itemsize)
+        X = _stack([array_of(v) for v in vs]).transpose(0, *(p + 1 for p in perm))
         a, b = X.shape[1], X.shape[-1]
         X = np.ascontiguousarray(X).reshape(len(vs), a, -1, b)
         X, l2 = _frexp_scale(X, (1, 2, 3))
@@ -432,8 +493,6 @@ def _chain(chain, arrays, perms, kids, F):
             log2 += l2
         elems.extend(X)
         elems.extend(reversed(tails))
-    bottom = chain[0]
-    R = F[kids[bottom][0][0]]
     i = 0
     while i < len(elems):
         S = elems[i]
@@ -442,7 +501,7 @@ def _chain(chain, arrays, perms, kids, F):
             j += 1
         if j - i >= SWEEP_MIN and R.dtype == S.dtype and R.dtype.char in "dD":
             # a run of equal blocks: swept by the compiled loop (no Python per block)
-            R, l2 = _compiled_sweep()(np.ascontiguousarray(R), np.stack(elems[i:j]))
+            R, l2 = _compiled_sweep()(np.ascontiguousarray(R), _stack(elems[i:j]))
             log2 += int(l2)
             i = j
             continue

@@ -9,7 +9,19 @@ from collections.abc import Iterable
 
 import quimb.tensor as qtn
 
-__all__ = ("open_inds", "resolve_side", "check_network")
+__all__ = ("open_inds", "resolve_side", "check_network", "deferred_columns")
+
+
+def deferred_columns(tn):
+    """The columns of a network whose quimb maps are not made yet, else ``None``.
+
+    tnexpress's builders return such networks from 2^14 tensors (see
+    :mod:`tnexpress.nets._deferred`): ``.datas``, ``.inds``, ``.tags`` per
+    tensor (tensor id = position), ``.interned()``: every index's id. The engine
+    reads them instead of the maps, which are then never made.
+    """
+    d = getattr(tn, "__dict__", None)
+    return None if d is None else d.get("_tx_columns")
 
 
 def check_network(tn, name: str = "tn") -> qtn.TensorNetwork:
@@ -53,7 +65,9 @@ def _sites(tn) -> tuple[list, list]:
     # on the class: the instance property `site_inds` would build every index
     if hasattr(type(tn), "site_inds") and hasattr(tn, "sites") and hasattr(tn, "site_ind"):
         try:
-            site_ind, ind_map = tn.site_ind, tn.ind_map
+            cols = deferred_columns(tn)
+            site_ind = tn.site_ind
+            ind_map = tn.ind_map if cols is None else cols.interned()[0]
             sites = list(tn.sites)
             fmt = getattr(tn, "site_ind_id", None)
             if isinstance(fmt, str) and set(map(type, sites)) == {int}:

@@ -24,6 +24,7 @@ import quimb.tensor as qtn
 
 from .._gc import freeze_if_large
 from .._typing import Seed, WeightKind
+from . import _deferred
 
 SITE_IND = "k{}"
 SITE_TAG = "I{}"
@@ -92,9 +93,15 @@ class WeightDrawer:
         if self.kind == "integer" or not shapes:
             return [self(*s) for s in shapes]
         parts = 2 if self.dtype.kind == "c" else 1
-        # distinct shapes in first-seen order, and each tensor's shape code
-        code = {s: c for c, s in enumerate(dict.fromkeys(shapes))}
-        codes = np.fromiter(map(code.__getitem__, shapes), dtype=np.int64, count=len(shapes))
+        # distinct shapes in first-seen order, and each tensor's shape code; builders repeat
+        # one tuple object per shape, so the tuples are told apart by id (an int hash)
+        # before any tuple is hashed
+        by_id = dict(zip(map(id, shapes), shapes))
+        code: dict = {}
+        for s in by_id.values():
+            code.setdefault(s, len(code))
+        id_code = {i: code[s] for i, s in by_id.items()}
+        codes = np.fromiter(map(id_code.__getitem__, map(id, shapes)), np.int64, len(shapes))
         sizes = np.array([math.prod(s) for s in code], dtype=np.int64)[codes]
         offsets = np.zeros(len(shapes), dtype=np.int64)
         np.cumsum(parts * sizes[:-1], out=offsets[1:])
@@ -141,8 +148,25 @@ def as_gen_vector(
 def gen_vector_from_columns(
     datas, inds, tags, n_sites: int, *, copy_tensors: bool = False
 ) -> qtn.TensorNetworkGenVector:
-    """:func:`as_gen_vector` of ``zip(datas, inds, tags)``, without making the triples."""
-    return _wrap(network_from_columns(datas, inds, tags), n_sites, copy_tensors)
+    """:func:`as_gen_vector` of ``zip(datas, inds, tags)``, without making the triples.
+
+    From :data:`~tnexpress.nets._deferred.DEFERRED_MIN` tensors (and without
+    ``copy_tensors``) quimb's objects are made on first use, see
+    :mod:`tnexpress.nets._deferred`; ``inds`` must then hold tuples.
+    """
+    if copy_tensors or len(datas) < _deferred.DEFERRED_MIN or not _layout_ok():
+        return _wrap(network_from_columns(datas, inds, tags), n_sites, copy_tensors)
+    # quimb's objects made on first use (see nets/_deferred.py); the engine reads the columns
+    freeze_if_large(len(datas))
+    return _deferred.deferred_network(
+        qtn.TensorNetworkGenVector,
+        datas,
+        inds,
+        tags,
+        _sites=range(n_sites),
+        _site_tag_id=SITE_TAG,
+        _site_ind_id=SITE_IND,
+    )
 
 
 def _wrap(tn, n_sites, copy_tensors):
@@ -185,23 +209,32 @@ def fast_network(triples) -> qtn.TensorNetwork:
     compares every map). Falls back to quimb's own constructor if its internals
     ever change.
     """
-    if not _FAST_OK:
-        _FAST_OK.append(_quimb_layout_ok())
-    if not _FAST_OK[0]:  # pragma: no cover - a future quimb
+    if not _layout_ok():  # pragma: no cover - a future quimb
         return qtn.TensorNetwork(
             [qtn.Tensor(d, inds=i, tags=t) for d, i, t in triples], virtual=True
         )
+    tn = qtn.TensorNetwork.__new__(qtn.TensorNetwork)
+    tn.exponent = 0.0
+    fill_network(tn, triples)
+    return tn
+
+
+def _layout_ok() -> bool:
+    if not _FAST_OK:
+        _FAST_OK.append(_quimb_layout_ok())
+    return _FAST_OK[0]
+
+
+def fill_network(tn, triples) -> None:
+    """Set the maps of the empty network ``tn`` to hold ``triples`` (see :func:`fast_network`)."""
     from quimb.utils import oset
 
     new_t = qtn.Tensor.__new__
     Tensor = qtn.Tensor
     new_obj = object.__new__
-    tn = qtn.TensorNetwork.__new__(qtn.TensorNetwork)
     tensor_map: dict = {}
     tag_map: dict = {}
     ind_map: dict = {}
-    tn.tensor_map, tn.tag_map, tn.ind_map = tensor_map, tag_map, ind_map
-    tn.exponent = 0.0
     owner_key = hash(tn)
     ref = weakref.ref(tn)
     inner: dict = {}
@@ -241,10 +274,14 @@ def fast_network(triples) -> qtn.TensorNetwork:
         tag_map[tag] = from_dict(d)
     for ix, d in ind_d.items():
         ind_map[ix] = from_dict(d)
-    tn._inner_inds = oset._from_dict(inner)
-    tn._outer_inds = oset._from_dict({ix: None for ix in ind_map if ix not in inner})
-    tn._tid_counter = max(len(tensor_map) - 1, 0)
-    return tn
+    # object.__setattr__: a deferred network's own __setattr__ is not needed here
+    put = tn.__dict__.__setitem__
+    put("tensor_map", tensor_map)
+    put("tag_map", tag_map)
+    put("ind_map", ind_map)
+    put("_inner_inds", oset._from_dict(inner))
+    put("_outer_inds", oset._from_dict({ix: None for ix in ind_map if ix not in inner}))
+    put("_tid_counter", max(len(tensor_map) - 1, 0))
 
 
 def resolve_hyperinds(tn: qtn.TensorNetwork) -> qtn.TensorNetwork:

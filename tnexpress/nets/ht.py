@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import deque
 from collections.abc import Sequence
+from itertools import repeat
 
 import quimb.tensor as qtn
 
@@ -259,12 +261,75 @@ def ht(
     L = round(math.log(N, pool))
     if pool**L != N:
         raise ValueError(f"N={N} is not a power of pool={pool}; ht needs N = pool^L")
-    if not isinstance(ranks, numbers.Integral):
-        check_ranks(ranks, L, what=f"ht with N={N}, pool={pool}")
-    tree = pooling_tree(N, geometry, pool=pool)
-    return ht_tree(
-        tree, M, ranks, Y=Y, seed=seed, weights=weights, dtype=dtype, copy_tensors=copy_tensors
-    )
+    ranks = check_ranks(ranks, L, what=f"ht with N={N}, pool={pool}")
+    M = check_positive_int("M", M)
+    Y = check_positive_int("Y", Y)
+    order = _leaf_order(N, geometry, pool)
+    draw = WeightDrawer(seed, weights, dtype)
+    shapes, inds, tags = _complete_tree_columns(order, pool, M, ranks, Y)
+    return gen_vector_from_columns(draw.many(shapes), inds, tags, N, copy_tensors=copy_tensors)
+
+
+def _leaf_order(N, geometry, pool) -> list:
+    """The positions at the leaves of :func:`pooling_tree`, left to right."""
+    if geometry == "contiguous":
+        return list(range(N))
+    if geometry == "mirror":
+        if pool != 2:
+            raise ValueError(f"geometry='mirror' needs pool=2, got pool={pool}")
+        return [p for i in range(N // 2) for p in (i, N - 1 - i)]
+    raise ValueError(f"geometry must be 'contiguous' or 'mirror', got {geometry!r}")
+
+
+def _complete_tree_columns(order, pool, M, ranks, Y):
+    """Shapes, inds and tags of :func:`ht_tree` on a complete ``pool``-ary tree, without it.
+
+    The same columns, in the same order, as ``ht_tree(tree, ...)`` with ``tree``
+    the complete tree whose leaves read ``order`` (its ``build`` emits each
+    node's tensor after its subtree: post-order), made level by level in
+    C-level passes instead of one Python call per node (``ht(2**20, 2, 4)``: no
+    nested tuples of a million nodes to walk).
+    """
+    import numpy as np
+
+    L = len(ranks)
+    # post-order of a complete subtree of height g: (height, index within the level) per
+    # node, the root last; height g + 1 = pool copies shifted, then the new root
+    hs = np.zeros(1, np.int64)
+    ix = np.zeros(1, np.int64)
+    for g in range(L):
+        width = np.int64(pool) ** (g - hs)  # nodes of each height in one height-g subtree
+        hs = np.concatenate([np.tile(hs, pool), [g + 1]])
+        ix = np.concatenate([(ix + c * width) for c in range(pool)] + [np.zeros(1, np.int64)])
+    hs, ix = hs[:-1], ix[:-1]  # every node but the root: one tensor each
+    pos = np.empty(len(hs), np.int64)  # a node's place in the emission order
+    n_at = [len(order) // pool**g for g in range(L)]
+    start = np.cumsum([0, *n_at])
+    key = start[hs] + ix  # node id: heights in blocks, left to right within a height
+    pos[key] = np.arange(len(hs))
+    shapes: list = [None] * len(hs)
+    inds: list = [None] * len(hs)
+    tags: list = [None] * len(hs)
+    parent = [list(map(f"h{g}_{{}}".format, range(n_at[g] // pool))) for g in range(L)]
+    for g in range(L):
+        at = pos[start[g] : start[g + 1]].tolist()
+        up = [x for x in parent[g] for _ in range(pool)]  # each node's parent pool index
+        if g == 0:
+            own = list(map("k{}".format, order))
+            tg = zip(repeat("CONV"), repeat("L0"), map(SITE_TAG.format, order))
+            shape = (M, ranks[0])
+        else:
+            own = parent[g - 1]
+            tg = repeat(("CONV", f"L{g}"))
+            shape = (ranks[g - 1], ranks[g])
+        deque(map(inds.__setitem__, at, zip(own, up)), maxlen=0)
+        deque(map(tags.__setitem__, at, tg), maxlen=0)
+        deque(map(shapes.__setitem__, at, repeat(shape)), maxlen=0)
+    root = parent[L - 1][0]
+    shapes.append((ranks[L - 1],) if Y == 1 else (ranks[L - 1], Y))
+    inds.append((root,) if Y == 1 else (root, "y"))
+    tags.append(("OUT",))
+    return shapes, inds, tags
 
 
 def ht2d(
