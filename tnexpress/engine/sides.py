@@ -69,6 +69,8 @@ def _sites(tn) -> tuple[list, list]:
             site_ind = tn.site_ind
             ind_map = tn.ind_map if cols is None else cols.interned()[0]
             sites = list(tn.sites)
+            if cols is not None and cols.site_inds is not None:
+                return sites, list(cols.site_inds)  # the builder's, each in the network
             fmt = getattr(tn, "site_ind_id", None)
             if isinstance(fmt, str) and set(map(type, sites)) == {int}:
                 # int sites: quimb's site_ind is site_ind_id.format(site); C-level maps
@@ -103,12 +105,14 @@ def _bare_error(name: str, A) -> TypeError:
     )
 
 
-def _warn_dangling(tn, opens, sites, site_inds=None) -> None:
-    """Warn when a site-indexed network has open legs that are not site indices."""
+def _warn_dangling(tn, opens, sites, site_inds) -> None:
+    """Warn when a site-indexed network has open legs that are not site indices.
+
+    ``opens`` is :func:`_open_inds` of ``site_inds``: the site indices first, then the rest.
+    """
     if not sites:
         return
-    site_inds = set(site_inds) if site_inds is not None else {tn.site_ind(s) for s in sites}
-    extra = [ix for ix in opens if ix not in site_inds]
+    extra = list(opens[len(site_inds) :])
     if extra:
         warnings.warn(
             f"open indices {extra[:5]}{' ...' if len(extra) > 5 else ''} of this "

@@ -577,7 +577,9 @@ def build_structure(tn, A) -> Structure:
         size = dict(zip(graph.labels, graph.lab_size.tolist()))
     elif not all(type(d) is int for d in set(size.values())):
         size = {ix: int(d) for ix, d in size.items()}
-    size.update(zip(rows, map(size.__getitem__, labs)))
+    # a row label has its class label's size (read off the graph: no dict lookup per leg)
+    term_labs = graph.node_lab[graph.node_ptr[n_t : len(inputs)]]
+    size.update(zip(rows, graph.lab_size[term_labs].tolist()))
     freeze_if_large(len(arrays))  # its tuples and lists: never scanned by the collector again
     return Structure(
         arrays=arrays,

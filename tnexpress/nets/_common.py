@@ -146,13 +146,15 @@ def as_gen_vector(
 
 
 def gen_vector_from_columns(
-    datas, inds, tags, n_sites: int, *, copy_tensors: bool = False
+    datas, inds, tags, n_sites: int, *, copy_tensors: bool = False, site_inds=None
 ) -> qtn.TensorNetworkGenVector:
     """:func:`as_gen_vector` of ``zip(datas, inds, tags)``, without making the triples.
 
     From :data:`~tnexpress.nets._deferred.DEFERRED_MIN` tensors (and without
     ``copy_tensors``) quimb's objects are made on first use, see
-    :mod:`tnexpress.nets._deferred`; ``inds`` must then hold tuples.
+    :mod:`tnexpress.nets._deferred`; ``inds`` must then hold tuples, and
+    ``site_inds`` (``k{i}`` of every site ``i``, the strings of ``inds``) spares the
+    engine making them again.
     """
     if copy_tensors or len(datas) < _deferred.DEFERRED_MIN or not _layout_ok():
         return _wrap(network_from_columns(datas, inds, tags), n_sites, copy_tensors)
@@ -166,6 +168,7 @@ def gen_vector_from_columns(
         _sites=range(n_sites),
         _site_tag_id=SITE_TAG,
         _site_ind_id=SITE_IND,
+        site_inds=site_inds,
     )
 
 

@@ -42,10 +42,12 @@ _MAPS = ("tensor_map", "tag_map", "ind_map", "_inner_inds", "_outer_inds", "_tid
 class Columns:
     """A network's tensors as columns: ``datas[i]``, ``inds[i]``, ``tags[i]`` of tensor ``i``."""
 
-    __slots__ = ("datas", "inds", "tags", "_interned")
+    __slots__ = ("datas", "inds", "tags", "site_inds", "_interned")
 
-    def __init__(self, datas, inds, tags):
+    def __init__(self, datas, inds, tags, site_inds=None):
         self.datas, self.inds, self.tags = datas, inds, tags
+        #: the builder's site index names, site by site (``None``: not given)
+        self.site_inds = site_inds
         self._interned = None
 
     def __len__(self) -> int:
@@ -138,15 +140,19 @@ _CLASSES: dict = {}
 def _deferred_class(base):
     cls = _CLASSES.get(base)
     if cls is None:
-        cls = _CLASSES[base] = type(f"Deferred{base.__name__}", (_DeferredMixin, base), {})
+        cls = _CLASSES[base] = type(base.__name__, (_DeferredMixin, base), {})
+        # messages name the quimb class; the type itself says where it comes from
+        cls.__qualname__ = f"Deferred{base.__name__}"
     return cls
 
 
-def deferred_network(base, datas, inds, tags, **props):
+def deferred_network(base, datas, inds, tags, *, site_inds=None, **props):
     """A ``base`` network (a quimb class) of the columns, its maps made on first read.
 
     ``props``: the class's extra properties by attribute name (``_sites=range(N)``).
     Every ``inds[i]`` must be a tuple with one name per axis of ``datas[i]``.
+    ``site_inds``: the site index of every site in ``_sites`` order, each an index of
+    the columns (the builder's own strings: read instead of formatting them again).
 
     Examples
     --------
@@ -169,7 +175,7 @@ def deferred_network(base, datas, inds, tags, **props):
         )
     tn = object.__new__(_deferred_class(base))
     d = tn.__dict__
-    d["_tx_columns"] = Columns(datas, inds, tags)
+    d["_tx_columns"] = Columns(datas, inds, tags, site_inds)
     d["exponent"] = 0.0
     d.update(props)
     return tn

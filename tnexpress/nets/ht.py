@@ -266,8 +266,10 @@ def ht(
     Y = check_positive_int("Y", Y)
     order = _leaf_order(N, geometry, pool)
     draw = WeightDrawer(seed, weights, dtype)
-    shapes, inds, tags = _complete_tree_columns(order, pool, M, ranks, Y)
-    return gen_vector_from_columns(draw.many(shapes), inds, tags, N, copy_tensors=copy_tensors)
+    shapes, inds, tags, site_inds = _complete_tree_columns(order, pool, M, ranks, Y)
+    return gen_vector_from_columns(
+        draw.many(shapes), inds, tags, N, copy_tensors=copy_tensors, site_inds=site_inds
+    )
 
 
 def _leaf_order(N, geometry, pool) -> list:
@@ -282,13 +284,14 @@ def _leaf_order(N, geometry, pool) -> list:
 
 
 def _complete_tree_columns(order, pool, M, ranks, Y):
-    """Shapes, inds and tags of :func:`ht_tree` on a complete ``pool``-ary tree, without it.
+    """Shapes, inds, tags and site indices of :func:`ht_tree` on a complete tree, without it.
 
     The same columns, in the same order, as ``ht_tree(tree, ...)`` with ``tree``
     the complete tree whose leaves read ``order`` (its ``build`` emits each
     node's tensor after its subtree: post-order), made level by level in
     C-level passes instead of one Python call per node (``ht(2**20, 2, 4)``: no
-    nested tuples of a million nodes to walk).
+    nested tuples of a million nodes to walk); and ``k{i}`` of every position
+    ``i`` (the strings of ``inds``).
     """
     import numpy as np
 
@@ -316,6 +319,9 @@ def _complete_tree_columns(order, pool, M, ranks, Y):
         up = [x for x in parent[g] for _ in range(pool)]  # each node's parent pool index
         if g == 0:
             own = list(map("k{}".format, order))
+            site_inds = own if order == sorted(order) else [None] * len(order)
+            if site_inds is not own:  # site by site (the leaves read a permutation)
+                deque(map(site_inds.__setitem__, order, own), maxlen=0)
             tg = zip(repeat("CONV"), repeat("L0"), map(SITE_TAG.format, order))
             shape = (M, ranks[0])
         else:
@@ -329,7 +335,7 @@ def _complete_tree_columns(order, pool, M, ranks, Y):
     shapes.append((ranks[L - 1],) if Y == 1 else (ranks[L - 1], Y))
     inds.append((root,) if Y == 1 else (root, "y"))
     tags.append(("OUT",))
-    return shapes, inds, tags
+    return shapes, inds, tags, site_inds
 
 
 def ht2d(

@@ -72,7 +72,7 @@ def tt(
     b = list(map("b{}".format, range(N - 1)))
     inds = [(k[0], b[0]), *zip(b[:-1], k[1:-1], b[1:]), (b[N - 2], k[N - 1])]
     tags = list(zip(repeat("CORE"), map(SITE_TAG.format, range(N))))
-    return gen_vector_from_columns(datas, inds, tags, N)
+    return gen_vector_from_columns(datas, inds, tags, N, site_inds=k)
 
 
 def _tt_partitions(N, **_):
