@@ -43,6 +43,7 @@ def _walk_py(
     n_nodes = alive.shape[0]
     n_lab = lab_ptr.shape[0] - 1
     empty = np.zeros(0, np.int64)
+    # what a refusal returns: numba needs one tuple type for every return (no `(empty,) * 13`)
     out = (
         empty,
         empty,
@@ -328,13 +329,7 @@ def walk_side_factor(st, nodes, cut):
     in_side = alive.copy()
     # terminals folded into their tensor: the label becomes a row of that tensor
     term = arr[arr >= n_t]
-    k = g.node_lab[g.node_ptr[term]]
-    p = g.lab_ptr[k]
-    cnt = g.lab_ptr[k + 1] - p
-    h0 = g.lab_nodes[p]
-    h1 = g.lab_nodes[np.minimum(p + 1, g.lab_nodes.size - 1)]
-    other = np.where(h0 == term, h1, h0)
-    fold = (cnt == 2) & (other != term) & (other < n_t) & alive[other]
+    k, _, fold = B.terminal_folds(g, term, n_t, in_side)
     alive[term[fold]] = False
     rowlab = np.zeros(len(g.labels), dtype=np.bool_)
     rowlab[k[fold]] = True

@@ -96,6 +96,23 @@ def side_terms(st, nodes):
 SIDE_TERMS_NUMPY_MIN = 4096
 
 
+def terminal_folds(g, term, n_t, in_side):
+    """``(k, other, fold)`` of the terminals ``term`` of a side (graph arrays ``g``).
+
+    ``k``: each terminal's class label; ``other``: the other holder of ``k``;
+    ``fold``: whether ``k`` joins the terminal to a single tensor of the same side
+    (that tensor then takes the row label in place of ``k``, see :func:`side_terms`).
+    """
+    k = g.node_lab[g.node_ptr[term]]
+    p = g.lab_ptr[k]
+    cnt = g.lab_ptr[k + 1] - p
+    h0 = g.lab_nodes[p]
+    h1 = g.lab_nodes[np.minimum(p + 1, g.lab_nodes.size - 1)]
+    other = np.where(h0 == term, h1, h0)
+    fold = (cnt == 2) & (other != term) & (other < n_t) & in_side[other]
+    return k, other, fold
+
+
 def _side_terms_numpy(st, nodes):
     """:func:`side_terms` over the structure's graph arrays (the same result)."""
     from .structure import graph_arrays
@@ -108,13 +125,7 @@ def _side_terms_numpy(st, nodes):
     in_side[arr] = True
     split = int(np.searchsorted(arr, n_t))
     term = arr[split:]
-    k = g.node_lab[g.node_ptr[term]]  # a terminal's class label
-    p = g.lab_ptr[k]
-    cnt = g.lab_ptr[k + 1] - p
-    h0 = g.lab_nodes[p]
-    h1 = g.lab_nodes[np.minimum(p + 1, g.lab_nodes.size - 1)]
-    other = np.where(h0 == term, h1, h0)
-    fold = (cnt == 2) & (other != term) & (other < n_t) & in_side[other]
+    k, other, fold = terminal_folds(g, term, n_t, in_side)
     st_inputs = st.inputs
     rows = [st_inputs[n][0] for n in term.tolist()]
     folded = np.flatnonzero(fold).tolist()
