@@ -254,7 +254,9 @@ def ht(
     Generic ranks (Cohen, Sharir & Shashua 2016): odd/even
     ``min(r_0, M)^(N/2)``; left/right ``c_{L-1}`` with ``c_0 = min(M, r_0)``,
     ``c_l = min(r_l, r_{l-1}, c_{l-1}^2)``.
-    See :func:`ht_tree` for the other parameters.
+    See :func:`ht_tree` for the other parameters. From 2^14 tensors (without
+    ``copy_tensors``) quimb's objects are made on first use (see
+    :mod:`tnexpress.nets._deferred`).
     """
     N = check_positive_int("N", N, minimum=2)
     pool = check_positive_int("pool", pool, minimum=2)

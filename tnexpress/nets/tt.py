@@ -54,6 +54,16 @@ def tt(
     -------
     quimb.tensor.TensorNetworkGenVector
         Cores tagged ``CORE`` and ``I{i}``; bonds ``b{i}`` between cores i, i+1.
+        From 2^14 cores quimb's objects are made on first use (measures never
+        make them; see :mod:`tnexpress.nets._deferred`).
+
+    Examples
+    --------
+    >>> import tnexpress as tx
+    >>> net = tx.nets.tt(2**14, 2, 3, seed=0)
+    >>> s = tx.schmidt_values(net, range(2**13))  # read off the columns
+    >>> len(s), net.num_tensors, len(net.tensors)  # net.tensors: quimb's objects made now
+    (3, 16384, 16384)
     """
     N = check_positive_int("N", N, minimum=2)
     M = check_positive_int("M", M)
