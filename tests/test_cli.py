@@ -142,3 +142,21 @@ def test_bad_input_exits_2_with_one_line(capsys, tmp_path, args):
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("N", [8, 64])
+def test_measure_text_shows_a_long_side_by_its_ends(capsys, N):
+    args = ("measure", "--arch", "tt", "--N", str(N), "--partition", "left-right")
+    rc, out, _ = _run(capsys, *args)
+    assert rc == 0
+    (line,) = [ln for ln in out.splitlines() if ln.strip().startswith("A:")]
+    A = list(range(N // 2))
+    if N // 2 <= 16:
+        assert line.split(":", 1)[1].strip() == str(A)
+    else:  # ends and length; --json still has every position
+        assert (
+            line.split(":", 1)[1].strip()
+            == "[0, 1, 2, 3, 4, 5, 6, 7, ..., 24, 25, 26, 27, 28, 29, 30, 31] (32)"
+        )
+        rc, out, _ = _run(capsys, *args, "--json")
+        assert json.loads(out)["A"] == A

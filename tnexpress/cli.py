@@ -208,7 +208,14 @@ def _report(net, A, opts, out, fam):
     for k, v in out.items():
         if k == "schmidt_values":
             v = " ".join(f"{x:.6g}" for x in v)
+        elif isinstance(v, list) and len(v) > _LIST_SHOWN:  # a side of 2^19 positions
+            h = _LIST_SHOWN // 2
+            v = f"[{', '.join(map(str, v[:h]))}, ..., {', '.join(map(str, v[-h:]))}] ({len(v)})"
         print(f"{k:>14}: {v}")
+
+
+#: longer lists (side A of a large network) are shown by their ends and length (--json: whole)
+_LIST_SHOWN = 16
 
 
 def _cmd_certify(argv):
