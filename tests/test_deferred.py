@@ -248,3 +248,14 @@ def test_weight_drawer_many_with_equal_distinct_tuples(shapes, seed):
     fresh = WeightDrawer(seed).many([tuple(list(s)) for s in shapes])  # equal, distinct
     for x, y in zip(same, fresh, strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def test_threads_reading_one_deferred_network_make_its_maps_once(always_deferred):
+    from concurrent.futures import ThreadPoolExecutor
+
+    net = tx.nets.ht(256, 2, 2, seed=1)
+    with ThreadPoolExecutor(8) as ex:
+        maps = list(ex.map(lambda _: net.tensor_map, range(8)))
+    assert all(m is maps[0] for m in maps) and deferred_columns(net) is None
+    assert all(len(t.owners) == 1 for t in net.tensors)
+    _assert_same_tensors(net, _eager(lambda: tx.nets.ht(256, 2, 2, seed=1)))

@@ -22,6 +22,7 @@ The columns are never modified, and once the maps are made they are dropped.
 
 from __future__ import annotations
 
+import threading
 from itertools import chain
 from operator import attrgetter
 
@@ -124,11 +125,13 @@ class _DeferredMixin:
     @property
     def num_tensors(self) -> int:
         """Number of tensors (read off the columns: the maps are not made)."""
-        return len(self.__dict__["_tx_columns"])
+        cols = self.__dict__.get("_tx_columns")
+        return len(self.tensor_map) if cols is None else len(cols)
 
     def outer_inds(self) -> tuple:
         """``TensorNetwork.outer_inds()``, read off the columns."""
-        return self.__dict__["_tx_columns"].outer_inds()
+        cols = self.__dict__.get("_tx_columns")
+        return tuple(self._outer_inds) if cols is None else cols.outer_inds()
 
 
 for _name in _MAPS:
@@ -182,15 +185,24 @@ def deferred_network(base, datas, inds, tags, *, site_inds=None, **props):
 
 
 def materialize(tn) -> None:
-    """Make the quimb maps of a deferred network (nothing for any other network)."""
+    """Make the quimb maps of a deferred network (nothing for any other network).
+
+    Under a lock: two threads reading a deferred network's maps at once make them once.
+    """
     d = tn.__dict__
-    cols = d.get("_tx_columns")
-    if cols is None:
+    if "_tx_columns" not in d:
         return
     from ._common import fill_network
 
-    with paused_gc():
-        fill_network(tn, zip(cols.datas, cols.inds, cols.tags))
-        del d["_tx_columns"]
-        object.__setattr__(tn, "__class__", type(tn).__bases__[1])
-        freeze_if_large(len(cols))
+    with _LOCK:
+        cols = d.get("_tx_columns")
+        if cols is None:  # made by another thread meanwhile
+            return
+        with paused_gc():
+            fill_network(tn, zip(cols.datas, cols.inds, cols.tags))
+            object.__setattr__(tn, "__class__", type(tn).__bases__[1])
+            del d["_tx_columns"]
+            freeze_if_large(len(cols))
+
+
+_LOCK = threading.RLock()
