@@ -31,14 +31,19 @@ def always_deferred(monkeypatch):
     monkeypatch.setattr(_deferred, "DEFERRED_MIN", 0)
 
 
-def _eager(build, **kw):
-    """The same network built eagerly (deferral off)."""
+def _built_with(threshold, build, **kw):
+    """``build(**kw)`` with the deferral threshold at ``threshold``."""
     old = _deferred.DEFERRED_MIN
-    _deferred.DEFERRED_MIN = 2**62
+    _deferred.DEFERRED_MIN = threshold
     try:
         return build(**kw)
     finally:
         _deferred.DEFERRED_MIN = old
+
+
+def _eager(build, **kw):
+    """The same network built eagerly (deferral off)."""
+    return _built_with(2**62, build, **kw)
 
 
 _BUILDS = {
@@ -80,12 +85,7 @@ def _assert_same_tensors(a, b):
     st.sampled_from(["float64", "complex128", "float32"]),
 )
 def test_measures_of_a_deferred_network_equal_the_eager_ones(fam, N, seed, dtype):
-    old = _deferred.DEFERRED_MIN
-    _deferred.DEFERRED_MIN = 0
-    try:
-        net = _BUILDS[fam](N, seed, dtype)
-    finally:
-        _deferred.DEFERRED_MIN = old
+    net = _built_with(0, _BUILDS[fam], N=N, seed=seed, dtype=dtype)
     eager = _eager(_BUILDS[fam], N=N, seed=seed, dtype=dtype)
     cols = deferred_columns(net)
     assert cols is not None and type(net) is not qtn.TensorNetworkGenVector

@@ -15,14 +15,16 @@ over the structure's integer arrays (:class:`~tnexpress.engine.structure.GraphAr
 The numerics are then the batched route's own (``batched._group_core``,
 ``batched._chain_runs``), one call per group of nodes of equal height and
 signature: the same factors as :func:`~tnexpress.engine.batched.tree_factor`,
-bit for bit (``tests/test_treewalk.py``). A side the walk does not take
-(several nodes holding cut labels, or not a tree) gives ``None`` and the caller
+bit for bit (``tests/test_treewalk.py``). A side the walk does not take (not a
+tree, a deep and thin one, a signature collision) gives ``None`` and the caller
 keeps the Python walk, which decides.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .structure import crossing_labels
 
 __all__ = ("walk_side_factor",)
 
@@ -42,28 +44,13 @@ def _walk_py(
     """The walk; returns a status and arrays per node (see :func:`walk_side_factor`)."""
     n_nodes = alive.shape[0]
     n_lab = lab_ptr.shape[0] - 1
-    empty = np.zeros(0, np.int64)
-    # what a refusal returns: numba needs one tuple type for every return (no `(empty,) * 13`)
-    out = (
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-        empty,
-    )
+    e = np.zeros(0, np.int64)
+    # what a refusal returns (numba: one tuple type for every return, no `(e,) * 12`)
+    out = (e, e, e, e, e, e, e, e, e, e, e, e)
     n_alive = 0
     for v in range(n_nodes):
         if alive[v]:
             n_alive += 1
-    # the root: the one node holding every cut label (once each)
     # the root: the one node holding every cut label (once each); else every holder of
     # a cut label starts a subtree whose parent label is that cut label
     root = -1
@@ -77,7 +64,7 @@ def _walk_py(
                 cnt += 1
                 who = lab_nodes[p]
         if cnt == 0:
-            return NOT_A_TREE, out
+            return NOT_A_TREE, -1, out
         if cnt != 1 or (root != -1 and who != root):
             single = False
         root = who
@@ -112,7 +99,7 @@ def _walk_py(
                 if not alive[u]:
                     continue
                 if seen[u]:
-                    return NOT_A_TREE, out  # a node holding two cut labels, or one twice
+                    return NOT_A_TREE, -1, out  # a node holding two cut labels, or one twice
                 seen[u] = 1
                 plab[u] = x
                 order[tail] = u
@@ -120,6 +107,7 @@ def _walk_py(
     head = 0
     rpos = np.empty(64, np.int64)
     cpos = np.empty(64, np.int64)
+    axl = np.empty(64, np.int64)
     while head < tail:
         v = order[head]
         pos = head
@@ -130,17 +118,19 @@ def _walk_py(
         else:
             nax = node_ptr[v + 1] - node_ptr[v]
         if nax > 64:
-            return NOT_A_TREE, out
+            return NOT_A_TREE, -1, out
         nr = 0
         nc = 0
         npar = 0
         ppos = -1
         ncut = 0
-        for i in range(nax):
+        for i in range(nax):  # each axis's label (a terminal: its row, then its class)
             if term:
-                x = -1 if i == 0 else node_lab[node_ptr[v]]
+                axl[i] = -1 if i == 0 else node_lab[node_ptr[v]]
             else:
-                x = node_lab[node_ptr[v] + i]
+                axl[i] = node_lab[node_ptr[v] + i]
+        for i in range(nax):
+            x = axl[i]
             if x == -1:
                 dims_buf[n_perm + i] = lab_size[node_lab[node_ptr[v]]]
             else:
@@ -156,7 +146,7 @@ def _walk_py(
                 elif is_cut[x] and v == root:
                     ncut += 1
                 else:
-                    return NOT_A_TREE, out
+                    return NOT_A_TREE, -1, out
                 continue
             vis[x] = 1
             nh = 0
@@ -164,7 +154,7 @@ def _walk_py(
                 if alive[lab_nodes[p]]:
                     nh += 1
             if nh < 2:
-                return NOT_A_TREE, out  # summed on one term
+                return NOT_A_TREE, -1, out  # summed on one term
             k0 = n_kid
             for p in range(lab_ptr[x], lab_ptr[x + 1]):
                 u = lab_nodes[p]
@@ -173,7 +163,7 @@ def _walk_py(
                 if u == v:
                     continue
                 if seen[u]:
-                    return NOT_A_TREE, out  # a cycle
+                    return NOT_A_TREE, -1, out  # a cycle
                 seen[u] = 1
                 plab[u] = x
                 order[tail] = u
@@ -181,16 +171,16 @@ def _walk_py(
                 kid_buf[n_kid] = u
                 n_kid += 1
             if n_kid - k0 != nh - 1:
-                return NOT_A_TREE, out  # a trace
+                return NOT_A_TREE, -1, out  # a trace
             cpos[nc] = i
             nc += 1
             slot_kid_ptr[n_slot + 1] = n_kid
             n_slot += 1
         if v == root:
             if npar != 0 or ncut != cut.shape[0]:
-                return NOT_A_TREE, out
+                return NOT_A_TREE, -1, out
         elif npar != 1:
-            return NOT_A_TREE, out
+            return NOT_A_TREE, -1, out
         base = n_perm
         for j in range(nc):
             perm_buf[base + j] = cpos[j]
@@ -200,11 +190,7 @@ def _walk_py(
             for ci in range(cut.shape[0]):  # cut axes in cut order (first holder axis)
                 x = cut[ci]
                 for i in range(nax):
-                    if term:
-                        xi = -1 if i == 0 else node_lab[node_ptr[v]]
-                    else:
-                        xi = node_lab[node_ptr[v] + i]
-                    if xi == x:
+                    if axl[i] == x:
                         perm_buf[base + nc + nr + ci] = i
                         break
         else:
@@ -213,7 +199,7 @@ def _walk_py(
         perm_ptr[pos + 1] = n_perm
         slot_ptr[pos + 1] = n_slot
     if tail != n_alive:
-        return NOT_A_TREE, out  # a forest
+        return NOT_A_TREE, -1, out  # a forest
     # BFS position of every node
     bpos = np.full(n_nodes, -1, np.int64)
     for i in range(n_alive):
@@ -226,7 +212,6 @@ def _walk_py(
             if slot_kid_ptr[s0 + 1] - slot_kid_ptr[s0] == 1:
                 unary[i] = 1
     member = np.zeros(n_alive, np.uint8)
-    chain_top = np.full(n_alive, -1, np.int64)  # BFS position of a member's chain top
     chain_nodes = np.empty(n_alive, np.int64)  # chains, bottom first, one after another
     chain_ptr_l = np.zeros(n_alive + 1, np.int64)
     chain_of = np.full(n_alive, -1, np.int64)  # top position -> chain number
@@ -246,7 +231,6 @@ def _walk_py(
             for t in range(length):
                 chain_nodes[n_cn + length - 1 - t] = j
                 member[j] = 1
-                chain_top[j] = i
                 if t < length - 1:
                     j = bpos[kid_buf[slot_kid_ptr[slot_ptr[j]]]]
             n_cn += length
@@ -285,20 +269,23 @@ def _walk_py(
             hsh = (hsh ^ np.uint64(slot_kid_ptr[s + 1] - slot_kid_ptr[s])) * mul
         hsh = (hsh ^ np.uint64(1 if order[i] == root else 0)) * mul
         sig[i] = np.int64(hsh >> np.uint64(1))
-    return OK, (
-        order,
-        perm_ptr[: n_alive + 1].copy(),
-        perm_buf[:n_perm].copy(),
-        dims_buf[:n_perm].copy(),
-        slot_ptr[: n_alive + 1].copy(),
-        slot_kid_ptr[: n_slot + 1].copy(),
-        bpos[kid_buf[:n_kid]],
-        member.astype(np.int64),
-        chain_of,
-        chain_ptr_l[: n_chain + 1].copy(),
-        chain_nodes[:n_cn].copy(),
-        height,
-        sig,
+    return (
+        OK,
+        root,
+        (
+            order,
+            perm_ptr[: n_alive + 1].copy(),
+            perm_buf[:n_perm].copy(),
+            dims_buf[:n_perm].copy(),
+            slot_ptr[: n_alive + 1].copy(),
+            slot_kid_ptr[: n_slot + 1].copy(),
+            bpos[kid_buf[:n_kid]],
+            chain_of,
+            chain_ptr_l[: n_chain + 1].copy(),
+            chain_nodes[:n_cn].copy(),
+            height,
+            sig,
+        ),
     )
 
 
@@ -314,11 +301,11 @@ def _compiled_walk():
 def walk_side_factor(st, nodes, cut):
     """``(F, log2)`` of one side of ``st``'s cut, the walk compiled, or ``None``.
 
-    ``None``: the side is not a tree rooted at one node holding every cut label
-    (the caller's Python walk then handles or refuses it).
+    ``None``: the side is not a tree, or one this walk does not take (the caller's
+    Python walk then handles or refuses it).
     """
     from . import batched as B
-    from .executor import identity_like, qr_r
+    from .executor import identity_like
 
     g = st.graph
     n_t = len(st.tids)
@@ -338,7 +325,7 @@ def walk_side_factor(st, nodes, cut):
         return None
     is_cut = np.zeros(len(g.labels), dtype=np.bool_)
     is_cut[cut_ids] = True
-    status, out = _compiled_walk()(
+    status, root, out = _compiled_walk()(
         g.node_ptr,
         g.node_lab,
         g.lab_ptr,
@@ -361,7 +348,6 @@ def walk_side_factor(st, nodes, cut):
         slot_ptr,
         slot_kid_ptr,
         kid_pos,
-        _member,
         chain_of,
         chain_ptr,
         chain_nodes,
@@ -378,7 +364,7 @@ def walk_side_factor(st, nodes, cut):
         return a
 
     n = len(order)
-    rooted = _is_root_start(order, g, alive, cut_ids)
+    rooted = root != -1  # else every holder of a cut label started a subtree
     # factors: stacked per group, each node's (group, row)
     store: list = []
     f_gid = np.full(n, -1, np.int64)
@@ -471,33 +457,15 @@ def walk_side_factor(st, nodes, cut):
                 K[sub] = H.shape[1]
     if rooted:
         return store[f_gid[root_pos]][f_row[root_pos]], log2
-    # hyper cut labels: their holders' factors joined by Khatri-Rao, several by Kronecker
+    # the holders of each cut label (BFS positions), their factors joined
     bpos = np.empty(n_nodes, np.int64)
     bpos[order] = np.arange(n)
-    outF = None
+    per_label = []
     for x in cut_ids.tolist():
         h = g.lab_nodes[g.lab_ptr[x] : g.lab_ptr[x + 1]]
-        h = bpos[h[alive[h]]].tolist()
-        G = store[f_gid[h[0]]][f_row[h[0]]]
-        for u in h[1:]:
-            Fu = store[f_gid[u]][f_row[u]]
-            G = (G[:, None, :] * Fu[None, :, :]).reshape(-1, G.shape[1])
-        outF = G if outF is None else np.kron(outF, G)
-    if outF.shape[0] > outF.shape[1]:
-        outF = qr_r(outF)
-    outF, l2 = B._frexp_scale(outF, (0, 1))
-    return outF, log2 + l2
-
-
-def _is_root_start(order, g, alive, cut_ids) -> bool:
-    """Whether the walk started from one root (the node holding every cut label once)."""
-    v = int(order[0])
-    for x in cut_ids.tolist():
-        h = g.lab_nodes[g.lab_ptr[x] : g.lab_ptr[x + 1]]
-        h = h[alive[h]]
-        if len(h) != 1 or int(h[0]) != v:
-            return False
-    return True
+        per_label.append([store[f_gid[u]][f_row[u]] for u in bpos[h[alive[h]]].tolist()])
+    F, l2 = B.join_cut_factors(per_label)
+    return F, log2 + l2
 
 
 def _unique_stable(a) -> list:
@@ -532,11 +500,7 @@ def _cut_ids(g, in_side, cut):
     Found among the labels that cross the side (one pass over the holders), not
     by a dict of every label: 2^21 labels at 2^20 tensors.
     """
-    if g.lab_nodes.size == 0:
-        return None
-    on = in_side[g.lab_nodes].astype(np.int8)
-    starts = g.lab_ptr[:-1]
-    crossing = np.flatnonzero(np.minimum.reduceat(on, starts) != np.maximum.reduceat(on, starts))
+    crossing = crossing_labels(g, in_side)
     labels = g.labels
     ids = {labels[i]: i for i in crossing.tolist()}
     try:

@@ -386,16 +386,26 @@ def tree_factor(arrays, inputs, rows, cut, size):
             log2 += _group(vs, perm, kk, npar, arrays, kids, F, K)
     if root is not None:
         return F[root], log2
+    out, l2 = join_cut_factors([[F[u] for u in h] for _, h in starts])
+    return out, log2 + l2
+
+
+def join_cut_factors(per_label):
+    """``(F, log2)`` of a side rooted at several nodes, from their factors.
+
+    ``per_label[j]``: the factors of the holders of cut label ``j`` (in cut order),
+    joined by their row-wise Khatri-Rao product (a hyper cut label); several cut
+    labels by Kronecker products; then one QR if the rows outnumber the columns.
+    """
     out = None
-    for _, h in starts:  # hyper cut labels: Khatri-Rao; several: Kronecker
-        G = F[h[0]]
-        for u in h[1:]:
-            G = (G[:, None, :] * F[u][None, :, :]).reshape(-1, G.shape[1])
+    for fs in per_label:
+        G = fs[0]
+        for Fu in fs[1:]:
+            G = (G[:, None, :] * Fu[None, :, :]).reshape(-1, G.shape[1])
         out = G if out is None else np.kron(out, G)
     if out.shape[0] > out.shape[1]:
         out = qr_r(out)
-    out, l2 = _frexp_scale(out, (0, 1))
-    return out, log2 + l2
+    return _frexp_scale(out, (0, 1))
 
 
 def _group(vs, perm, kk, npar, arrays, kids, F, K) -> int:

@@ -24,6 +24,7 @@ __all__ = (
     "build_structure",
     "graph_arrays",
     "GraphArrays",
+    "crossing_labels",
     "row_label",
     "structure_key",
     "StructureCache",
@@ -117,6 +118,15 @@ class GraphArrays:
 def graph_arrays(st: Structure) -> GraphArrays:
     """The :class:`GraphArrays` of ``st`` (made by :func:`build_structure`)."""
     return st.graph
+
+
+def crossing_labels(g: GraphArrays, mask) -> np.ndarray:
+    """Ids of the labels with holders on both sides of the node mask ``mask`` (sorted)."""
+    on = mask[g.lab_nodes].astype(np.int8)
+    if not on.size:
+        return np.zeros(0, np.int64)
+    starts = g.lab_ptr[:-1]  # every label has a holder: no empty segment
+    return np.flatnonzero(np.minimum.reduceat(on, starts) != np.maximum.reduceat(on, starts))
 
 
 def _make_graph(inputs, n_t, shapes, size=None, interned=None) -> GraphArrays:

@@ -27,7 +27,7 @@ import networkx as nx
 import numpy as np
 
 from .._gc import no_gc
-from ..engine.structure import Structure, StructureCache, graph_arrays
+from ..engine.structure import Structure, StructureCache, crossing_labels, graph_arrays
 from ._treecut import capacity, tree_cut_mask
 
 __all__ = ("MinCut", "min_cut", "min_cut_of", "min_cut_structure")
@@ -289,12 +289,7 @@ def _min_cut_structure(st: Structure, *, tree: bool = True) -> tuple[frozenset, 
         mark = _reaches_target(T, head, cap, adj)
         in_a = np.frombuffer(bytes(mark[: st.n_nodes]), dtype=np.uint8) == 0
     side_a = frozenset(np.flatnonzero(in_a).tolist())
-    # a label is cut when its holders are on both sides
-    on_a = in_a[g.lab_nodes].astype(np.int8)
-    starts = g.lab_ptr[:-1]  # every label has a holder: no empty segment
-    lo = np.minimum.reduceat(on_a, starts) if on_a.size else on_a
-    hi = np.maximum.reduceat(on_a, starts) if on_a.size else on_a
-    cut_ids = np.flatnonzero(lo != hi)
+    cut_ids = crossing_labels(g, in_a)  # a label is cut when its holders are on both sides
     labels = g.labels
     return side_a, tuple([labels[i] for i in cut_ids.tolist()])
 

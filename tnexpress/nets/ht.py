@@ -95,15 +95,7 @@ def pooling_tree(N: int, geometry: str = "contiguous", *, pool: int = 2):
     L = round(math.log(N, pool))
     if pool**L != N:
         raise ValueError(f"N={N} is not a power of pool={pool}; a pooling tree needs N = pool^L")
-    if geometry == "contiguous":
-        order = list(range(N))
-    elif geometry == "mirror":
-        order = [p for i in range(N // 2) for p in (i, N - 1 - i)]
-        if pool != 2:
-            raise ValueError(f"geometry='mirror' needs pool=2, got pool={pool}")
-    else:
-        raise ValueError(f"geometry must be 'contiguous' or 'mirror', got {geometry!r}")
-    level: list = order
+    level: list = _leaf_order(N, geometry, pool)
     while len(level) > 1:
         level = [tuple(level[j : j + pool]) for j in range(0, len(level), pool)]
     return level[0]
